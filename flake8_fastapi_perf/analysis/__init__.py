@@ -1,0 +1,1 @@
+"""Facts every rule shares, computed once per module from Python's ``ast``."""

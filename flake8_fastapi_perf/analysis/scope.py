@@ -1,0 +1,329 @@
+"""One walk over a module's ``ast`` that records the facts the rules need.
+
+The walk is iterative (no recursion limit on deeply nested expressions) and visits every node
+once.  It records, per function: the calls it makes itself (not those of nested functions), which
+of them are awaited, whether it awaits at all, what it assigns, yields and returns; per class:
+methods and ``self.x = ...`` assignments; per module: imports, module-level assignments and the
+calls that FastAPI's model needs (``Depends``, ``add_api_route``, ``FastAPI(...)`` ...).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Union
+
+#: Last names of callables that run their function argument outside the event loop.
+OFFLOAD_NAMES = frozenset(
+    [
+        "run_in_threadpool",
+        "to_thread",
+        "run_sync",
+        "run_in_executor",
+        "add_task",
+        "submit",
+        "asyncify",
+        "iterate_in_threadpool",
+    ]
+)
+
+#: Last names of calls that the FastAPI model looks at.
+SPECIAL_CALL_NAMES = frozenset(
+    [
+        "Depends",
+        "Security",
+        "add_api_route",
+        "add_api_websocket_route",
+        "add_route",
+        "add_websocket_route",
+        "add_event_handler",
+        "add_exception_handler",
+        "add_middleware",
+        "include_router",
+        "FastAPI",
+        "APIRouter",
+        "Starlette",
+        "Router",
+        "Route",
+        "WebSocketRoute",
+        "APIRoute",
+    ]
+)
+
+
+_TRY_TYPES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
+
+
+class ClassInfo:
+    __slots__ = ("node", "name", "parent", "methods", "attr_assigns", "annotations")
+
+    def __init__(self, node: ast.ClassDef, parent: Scope) -> None:
+        self.node = node
+        self.name = node.name
+        self.parent = parent
+        self.methods: dict[str, FunctionInfo] = {}
+        self.attr_assigns: dict[str, list[ast.expr]] = {}  # self.x = value, x = value in body
+        self.annotations: dict[str, ast.expr] = {}
+
+    def __repr__(self) -> str:
+        return f"<class {self.name}>"
+
+
+class FunctionInfo:
+    __slots__ = (
+        "node",
+        "name",
+        "qualname",
+        "is_async",
+        "cls",
+        "parent",
+        "calls",
+        "awaited",
+        "has_await",
+        "is_generator",
+        "assigns",
+        "annotations",
+        "bound",
+        "yields",
+        "returns",
+        "local_funcs",
+        "_sorted",
+    )
+
+    def __init__(self, node: ast.FunctionDef | ast.AsyncFunctionDef, cls: ClassInfo | None,
+                 parent: FunctionInfo | None) -> None:
+        self.node = node
+        self.name = node.name
+        self.qualname = f"{cls.name}.{node.name}" if cls is not None else node.name
+        self.is_async = isinstance(node, ast.AsyncFunctionDef)
+        self.cls = cls
+        self.parent = parent
+        self.calls: list[ast.Call] = []
+        self.awaited: set[int] = set()
+        self.has_await = False
+        self.is_generator = False
+        self.assigns: dict[str, list[ast.expr]] = {}
+        self.annotations: dict[str, ast.expr] = {}
+        self.bound: set[str] = set()
+        self.yields: list[ast.expr] = []
+        self.returns: list[ast.expr] = []
+        self.local_funcs: dict[str, FunctionInfo] = {}
+        self._sorted = False
+        args = node.args
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+            self.bound.add(arg.arg)
+        if args.vararg:
+            self.bound.add(args.vararg.arg)
+        if args.kwarg:
+            self.bound.add(args.kwarg.arg)
+
+    def sorted_calls(self) -> list[ast.Call]:
+        """The function's own calls in source order."""
+        if not self._sorted:
+            self.calls.sort(key=lambda c: (c.lineno, c.col_offset))
+            self._sorted = True
+        return self.calls
+
+    def __repr__(self) -> str:
+        return f"<{'async ' if self.is_async else ''}def {self.qualname}>"
+
+
+Scope = Union["ModuleInfo", ClassInfo, FunctionInfo]
+
+
+class ModuleInfo:
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self.imports: dict[str, str] = {}
+        self.functions: dict[str, FunctionInfo] = {}  # module-level defs by name
+        self.classes: dict[str, ClassInfo] = {}
+        self.all_functions: list[FunctionInfo] = []
+        self.all_classes: list[ClassInfo] = []
+        self.assigns: dict[str, list[ast.expr]] = {}
+        self.annotations: dict[str, ast.expr] = {}
+        self.special_calls: list[tuple[ast.Call, Scope]] = []
+        self.module_calls: list[ast.Call] = []  # calls made at import time
+        _collect(self)
+
+
+def _call_name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def _bind_target(target: ast.expr, value: ast.expr | None, scope: Scope, module: ModuleInfo) -> None:
+    """Record ``target = value`` in ``scope``."""
+    if isinstance(target, ast.Name):
+        if isinstance(scope, FunctionInfo):
+            scope.bound.add(target.id)
+            if value is not None:
+                scope.assigns.setdefault(target.id, []).append(value)
+        elif isinstance(scope, ClassInfo):
+            if value is not None:
+                scope.attr_assigns.setdefault(target.id, []).append(value)
+        elif value is not None:
+            module.assigns.setdefault(target.id, []).append(value)
+        else:
+            module.assigns.setdefault(target.id, [])
+    elif isinstance(target, ast.Attribute):
+        # self.x = value inside a method
+        if (
+            isinstance(scope, FunctionInfo)
+            and scope.cls is not None
+            and value is not None
+            and isinstance(target.value, ast.Name)
+            and target.value.id == "self"
+        ):
+            scope.cls.attr_assigns.setdefault(target.attr, []).append(value)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for elt in target.elts:
+            _bind_target(elt.value if isinstance(elt, ast.Starred) else elt, None, scope, module)
+
+
+def _collect(module: ModuleInfo) -> None:
+    stack: list[tuple[ast.AST, Scope]] = [(stmt, module) for stmt in reversed(module.tree.body)]
+    offloaded: set[int] = set()
+    imports = module.imports
+    special_calls = module.special_calls
+    push = stack.append
+    pop = stack.pop
+    iter_child_nodes = ast.iter_child_nodes
+    Call, Await, Name, Attribute, Lambda = ast.Call, ast.Await, ast.Name, ast.Attribute, ast.Lambda
+    FunctionDef, AsyncFunctionDef, ClassDef = ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef
+    while stack:
+        node, scope = pop()
+        tp = type(node)
+        if tp is Call:
+            if isinstance(scope, FunctionInfo):
+                scope.calls.append(node)
+            elif scope is module:
+                module.module_calls.append(node)
+            func = node.func
+            name = func.id if type(func) is Name else func.attr if type(func) is Attribute else None
+            if name is not None:
+                if name in SPECIAL_CALL_NAMES:
+                    special_calls.append((node, scope))
+                if name in OFFLOAD_NAMES:
+                    for arg in node.args:
+                        if type(arg) is Lambda:
+                            offloaded.add(id(arg))
+                    for kw in node.keywords:
+                        if type(kw.value) is Lambda:
+                            offloaded.add(id(kw.value))
+        elif tp is Await:
+            if isinstance(scope, FunctionInfo):
+                scope.has_await = True
+                if type(node.value) is Call:
+                    scope.awaited.add(id(node.value))
+        elif tp is FunctionDef or tp is AsyncFunctionDef:
+            cls = scope if isinstance(scope, ClassInfo) else None
+            parent = scope if isinstance(scope, FunctionInfo) else None
+            info = FunctionInfo(node, cls, parent)  # type: ignore[arg-type]
+            module.all_functions.append(info)
+            if cls is not None:
+                cls.methods[node.name] = info
+            elif parent is not None:
+                parent.local_funcs[node.name] = info
+                parent.bound.add(node.name)
+            else:
+                module.functions[node.name] = info
+            # decorators, defaults and annotations are evaluated in the enclosing scope
+            for child in node.decorator_list:
+                push((child, scope))
+            args = node.args
+            for child in (*args.defaults, *[d for d in args.kw_defaults if d is not None]):
+                push((child, scope))
+            for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+                if arg is not None and arg.annotation is not None:
+                    push((arg.annotation, scope))
+            if node.returns is not None:
+                push((node.returns, scope))
+            for stmt in reversed(node.body):
+                push((stmt, info))
+            continue
+        elif tp is ClassDef:
+            cinfo = ClassInfo(node, scope)
+            module.all_classes.append(cinfo)
+            if scope is module:
+                module.classes[node.name] = cinfo
+            elif isinstance(scope, FunctionInfo):
+                scope.bound.add(node.name)
+            for child in (*node.decorator_list, *node.bases, *node.keywords):
+                push((child, scope))
+            for stmt in reversed(node.body):
+                push((stmt, cinfo))
+            continue
+        elif tp is Lambda:
+            if id(node) in offloaded:
+                continue  # runs in a worker thread, not on the loop
+            push((node.body, scope))
+            continue
+        elif tp is ast.Assign:
+            for target in node.targets:
+                _bind_target(target, node.value, scope, module)
+        elif tp is ast.AnnAssign:
+            target = node.target
+            if isinstance(target, Name):
+                if isinstance(scope, FunctionInfo):
+                    scope.annotations[target.id] = node.annotation
+                elif isinstance(scope, ClassInfo):
+                    scope.annotations[target.id] = node.annotation
+                else:
+                    module.annotations[target.id] = node.annotation
+            elif (
+                isinstance(target, Attribute)
+                and isinstance(scope, FunctionInfo)
+                and scope.cls is not None
+                and isinstance(target.value, Name)
+                and target.value.id == "self"
+            ):
+                scope.cls.annotations.setdefault(target.attr, node.annotation)
+            _bind_target(target, node.value, scope, module)
+        elif tp is ast.With or tp is ast.AsyncWith:
+            if tp is ast.AsyncWith and isinstance(scope, FunctionInfo):
+                scope.has_await = True
+            for item in node.items:
+                if item.optional_vars is not None:
+                    _bind_target(item.optional_vars, item.context_expr, scope, module)
+        elif tp is ast.AsyncFor:
+            if isinstance(scope, FunctionInfo):
+                scope.has_await = True
+                _bind_target(node.target, None, scope, module)
+        elif tp is ast.For:
+            _bind_target(node.target, None, scope, module)
+        elif tp is ast.NamedExpr:
+            _bind_target(node.target, node.value, scope, module)
+        elif tp is ast.comprehension:
+            if node.is_async and isinstance(scope, FunctionInfo):
+                scope.has_await = True
+        elif tp is ast.Yield or tp is ast.YieldFrom:
+            if isinstance(scope, FunctionInfo):
+                scope.is_generator = True
+                if node.value is not None:
+                    scope.yields.append(node.value)
+        elif tp is ast.Return:
+            if isinstance(scope, FunctionInfo) and node.value is not None:
+                scope.returns.append(node.value)
+        elif tp is ast.Import:
+            for alias in node.names:
+                if alias.asname:
+                    imports[alias.asname] = alias.name
+                else:
+                    top = alias.name.partition(".")[0]
+                    imports[top] = top
+            continue
+        elif tp is ast.ImportFrom:
+            base = "." * node.level + (node.module or "")
+            for alias in node.names:
+                if alias.name != "*":
+                    sep = "" if base.endswith(".") else "."
+                    imports[alias.asname or alias.name] = f"{base}{sep}{alias.name}"
+            continue
+        elif tp in _TRY_TYPES:
+            for handler in node.handlers:
+                if handler.name and isinstance(scope, FunctionInfo):
+                    scope.bound.add(handler.name)
+        for child in iter_child_nodes(node):
+            push((child, scope))

@@ -1,0 +1,82 @@
+"""The analysis core: source or tree in, diagnostics out.  Shared by flake8, the CLI and the fixer."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from dataclasses import dataclass, field
+
+from .analysis.context import ModuleContext
+from .config import Settings
+from .diagnostics import Diagnostic
+from .noqa import filter_noqa
+from .rules import blocking
+
+#: Rule families: modules with ``NEEDLES`` (prefilter) and ``check(ctx)``.
+FAMILIES = (blocking,)
+
+
+def check_tree(tree: ast.Module, settings: Settings, filename: str = "<unknown>") -> list[Diagnostic]:
+    """Every enabled finding in an already parsed module, sorted by position."""
+    ctx = ModuleContext(tree, settings, filename)
+    found: list[Diagnostic] = []
+    for family in FAMILIES:
+        for diagnostic in family.check(ctx):
+            if settings.is_enabled(diagnostic.code, filename):
+                found.append(diagnostic)
+    found.sort(key=Diagnostic.sort_key)
+    return found
+
+
+def may_have_findings(source: bytes) -> bool:
+    """The prefilter: False only when no family can find anything in ``source``."""
+    return any(needle in source for family in FAMILIES for needle in family.NEEDLES)
+
+
+@dataclass
+class FileResult:
+    filename: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    error: str | None = None  # one line, "path:line:col: FPF000 ..."
+    parsed: bool = False
+
+
+def _syntax_error_line(filename: str, exc: SyntaxError) -> str:
+    line = exc.lineno or 1
+    col = exc.offset or 1
+    msg = exc.msg or "invalid syntax"
+    if "source code cannot contain null bytes" in msg or "null bytes" in msg:
+        msg = "source code contains NUL bytes"
+    hint = ""
+    if sys.version_info < (3, 14) and msg.startswith(("invalid syntax", "expected")):
+        hint = f" (or it uses syntax newer than the running Python {sys.version_info[0]}.{sys.version_info[1]})"
+    return f"{filename}:{line}:{col}: FPF000 cannot parse: {msg}{hint}"
+
+
+def check_source(source: bytes, filename: str, settings: Settings, prefilter: bool = True) -> FileResult:
+    """Check one file's bytes as the command line does: prefilter, parse, rules, ``# noqa``."""
+    result = FileResult(filename)
+    if prefilter and not may_have_findings(source):
+        return result
+    try:
+        tree = ast.parse(source, filename=filename)
+    except SyntaxError as exc:
+        result.error = _syntax_error_line(filename, exc)
+        return result
+    except (ValueError, UnicodeDecodeError) as exc:  # NUL bytes on older Pythons, bad encodings
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        result.error = f"{filename}:1:1: FPF000 cannot parse: {detail}"
+        return result
+    except (RecursionError, MemoryError) as exc:
+        result.error = f"{filename}:1:1: FPF000 cannot parse: {type(exc).__name__} (nesting too deep)"
+        return result
+    result.parsed = True
+    try:
+        diagnostics = check_tree(tree, settings, filename)
+    except RecursionError:
+        result.error = f"{filename}:1:1: FPF000 analysis stopped: expressions nested too deeply"
+        return result
+    if diagnostics:
+        diagnostics = filter_noqa(diagnostics, source)
+    result.diagnostics = diagnostics
+    return result

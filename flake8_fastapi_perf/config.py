@@ -1,0 +1,207 @@
+"""One ``Settings`` object, from ``[tool.fastapi-perf]`` in pyproject.toml and/or flake8 options.
+
+Keys (pyproject) and their flake8 spellings:
+
+=================== ===================================== =========================================
+pyproject key       flake8 option                         value
+=================== ===================================== =========================================
+``extend-blocking`` ``--fastapi-perf-extend-blocking``    ``["mylib.fetch=FPF102"]`` or a table
+``allow``           ``--fastapi-perf-allow``              qualified names never flagged
+``select``          (flake8's own ``--select``)           codes or prefixes to report
+``ignore``          (flake8's own ``--ignore``)           codes or prefixes not to report
+``per-file-ignores`` (flake8's own)                       ``{"tests/*" = ["FPF1"]}``
+=================== ===================================== =========================================
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+
+from .data.blocking import BLOCKING
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+KNOWN_KEYS = frozenset(["extend-blocking", "allow", "select", "ignore", "per-file-ignores"])
+#: The codes an ``extend-blocking`` entry may name: the rules that flag one blocking call.
+BLOCKING_CODES = ("FPF101", "FPF102", "FPF103", "FPF104", "FPF105", "FPF106")
+_CODE_PREFIX = re.compile(r"^FPF[0-9]{0,3}$")
+
+
+class ConfigError(Exception):
+    """A configuration value that cannot be used; the message names the key and the file."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] = ()  # empty: every code
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    extend_blocking: tuple[tuple[str, str], ...] = ()
+    allow: frozenset[str] = frozenset()
+    root: str | None = None  # the directory of the pyproject.toml they came from
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def blocking_table(self) -> dict[str, str]:
+        return _merged_table(self.extend_blocking)
+
+    def is_enabled(self, code: str, filename: str | None = None) -> bool:
+        if self.select and not code.startswith(self.select):
+            return False
+        if self.ignore and code.startswith(self.ignore):
+            return False
+        if filename and self.per_file_ignores:
+            for pattern, codes in self.per_file_ignores:
+                if _matches(pattern, filename, self.root) and code.startswith(codes):
+                    return False
+        return True
+
+    def merged(self, other: Settings) -> Settings:
+        """``self`` extended by ``other`` (tables and allow lists add up; filters of ``other`` win)."""
+        return replace(
+            self,
+            select=other.select or self.select,
+            ignore=self.ignore + other.ignore,
+            per_file_ignores=self.per_file_ignores + other.per_file_ignores,
+            extend_blocking=self.extend_blocking + other.extend_blocking,
+            allow=self.allow | other.allow,
+            root=other.root or self.root,
+            warnings=self.warnings + other.warnings,
+        )
+
+
+@lru_cache(maxsize=32)
+def _merged_table(extend: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    if not extend:
+        return BLOCKING
+    table = dict(BLOCKING)
+    table.update(extend)
+    return table
+
+
+def _matches(pattern: str, filename: str, root: str | None) -> bool:
+    path = filename.replace(os.sep, "/")
+    candidates = [path, path.rsplit("/", 1)[-1]]
+    if root:
+        try:
+            candidates.append(os.path.relpath(os.path.abspath(filename), root).replace(os.sep, "/"))
+        except ValueError:  # different drives on Windows
+            pass
+    return any(fnmatch.fnmatch(candidate, pattern) for candidate in candidates)
+
+
+def parse_blocking_entries(entries: object, where: str) -> tuple[tuple[str, str], ...]:
+    """``["a.b=FPF102", ...]`` or ``{"a.b" = "FPF102"}`` -> ``(("a.b", "FPF102"), ...)``."""
+    pairs: list[tuple[str, str]] = []
+    if isinstance(entries, dict):
+        items = list(entries.items())
+    elif isinstance(entries, (list, tuple)):
+        items = []
+        for entry in entries:
+            if not isinstance(entry, str) or "=" not in entry:
+                raise ConfigError(f"{where}: expected 'qualified.name=FPF10x', got {entry!r}")
+            name, _, code = entry.partition("=")
+            items.append((name, code))
+    else:
+        raise ConfigError(f"{where}: expected a list of 'qualified.name=FPF10x' or a table")
+    for name, code in items:
+        name, code = str(name).strip(), str(code).strip().upper()
+        if not re.fullmatch(r"[A-Za-z_][\w.]*(\.\*)?", name):
+            raise ConfigError(f"{where}: {name!r} is not a qualified name")
+        if code not in BLOCKING_CODES:
+            raise ConfigError(f"{where}: {name}={code}: the code must be one of {', '.join(BLOCKING_CODES)}")
+        pairs.append((name, code))
+    return tuple(pairs)
+
+
+def _codes(value: object, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: expected a list of rule codes or prefixes")
+    codes = tuple(v.strip().upper() for v in value if v.strip())
+    for code in codes:
+        if not _CODE_PREFIX.match(code):
+            raise ConfigError(f"{where}: {code!r} is not an FPF code or prefix (e.g. FPF1, FPF101)")
+    return codes
+
+
+def _names(value: object, where: str) -> frozenset[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: expected a list of qualified names")
+    return frozenset(v.strip() for v in value if v.strip())
+
+
+def settings_from_table(table: dict, source: str, root: str | None = None) -> Settings:
+    """Validate a ``[tool.fastapi-perf]`` table; unknown keys become warnings."""
+    warnings = tuple(
+        f"{source}: unknown key '{key}' in [tool.fastapi-perf] (known: {', '.join(sorted(KNOWN_KEYS))})"
+        for key in table
+        if key not in KNOWN_KEYS
+    )
+    per_file: list[tuple[str, tuple[str, ...]]] = []
+    pfi = table.get("per-file-ignores", {})
+    if not isinstance(pfi, dict):
+        raise ConfigError(f"{source}: per-file-ignores: expected a table of pattern = [codes]")
+    for pattern, codes in pfi.items():
+        per_file.append((pattern, _codes(codes, f"{source}: per-file-ignores.{pattern}")))
+    return Settings(
+        select=_codes(table.get("select", []), f"{source}: select"),
+        ignore=_codes(table.get("ignore", []), f"{source}: ignore"),
+        per_file_ignores=tuple(per_file),
+        extend_blocking=parse_blocking_entries(table.get("extend-blocking", []), f"{source}: extend-blocking"),
+        allow=_names(table.get("allow", []), f"{source}: allow"),
+        root=root,
+        warnings=warnings,
+    )
+
+
+def load_pyproject(path: Path) -> Settings:
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    table = data.get("tool", {}).get("fastapi-perf")
+    if table is None:
+        return Settings(root=str(path.parent))
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.fastapi-perf] must be a table")
+    return settings_from_table(table, str(path), str(path.parent))
+
+
+@lru_cache(maxsize=256)
+def find_pyproject(directory: str) -> Path | None:
+    """The nearest pyproject.toml at or above ``directory`` that has a [tool.fastapi-perf] table,
+    else the nearest pyproject.toml at all (it marks the project root)."""
+    current = Path(directory).resolve()
+    nearest: Path | None = None
+    for folder in (current, *current.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            if nearest is None:
+                nearest = candidate
+            try:
+                if b"[tool.fastapi-perf" in candidate.read_bytes():
+                    return candidate
+            except OSError:
+                continue
+    return nearest
+
+
+@lru_cache(maxsize=256)
+def settings_for_directory(directory: str) -> Settings:
+    """Settings from the pyproject.toml that governs ``directory`` (defaults if none)."""
+    path = find_pyproject(directory)
+    return load_pyproject(path) if path is not None else Settings()

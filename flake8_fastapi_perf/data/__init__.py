@@ -1,0 +1,1 @@
+"""Rule tables: plain data, extendable from configuration (``extend-blocking``, ``allow``)."""

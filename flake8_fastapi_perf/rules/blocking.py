@@ -1,0 +1,421 @@
+"""FPF1xx: calls that block the event loop inside coroutines.
+
+Every ``async def`` runs on the event loop, so one blocking call in it stalls every request the
+worker serves.  Sync ``def`` endpoints and dependencies are never flagged: FastAPI runs them in
+its threadpool.  Lifespan, startup and shutdown handlers are not flagged either: they run before
+the app serves requests or after it stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from ..analysis.calls import Blocking, Chain
+from ..analysis.context import ModuleContext
+from ..analysis.fastapi import OUTSIDE_REQUESTS
+from ..analysis.scope import FunctionInfo
+from ..diagnostics import Diagnostic
+from . import Rule
+
+#: The family can only find something in a file that contains one of these.
+NEEDLES = (b"async",)
+
+
+class _BlockingCall(Rule):
+    """Base of the rules that flag one call found in the blocking-call tables."""
+
+    verb: ClassVar[str] = "blocks the event loop"
+    advice: ClassVar[str]
+
+    @classmethod
+    def message(cls, name: str, where: str) -> str:
+        return f"{name} {cls.verb} in {where}; {cls.advice}"
+
+
+class TimeSleep(_BlockingCall):
+    """
+    ## What it does
+    Flags `time.sleep()` called inside an `async def`.
+
+    ## Why is this bad?
+    `time.sleep()` suspends the whole thread. In a coroutine that thread runs the event loop,
+    so every other request served by the worker waits for the sleep to end.
+
+    ## Example
+    ```python
+    @app.get("/retry")
+    async def retry():
+        time.sleep(1)
+    ```
+
+    ## Use instead
+    ```python
+    @app.get("/retry")
+    async def retry():
+        await asyncio.sleep(1)
+    ```
+
+    ## Fix safety
+    The fix (`await asyncio.sleep(...)`) is safe: the coroutine still waits as long, without
+    blocking the loop.
+    """
+
+    code = "FPF101"
+    name = "blocking-sleep-in-async"
+    summary = "`time.sleep()` in an `async def` blocks the event loop"
+    fix = "safe"
+    advice = "use await asyncio.sleep(...)"
+
+
+class BlockingHttp(_BlockingCall):
+    """
+    ## What it does
+    Flags synchronous network and HTTP clients called inside an `async def`: `requests`
+    (functions and `Session` methods), `httpx` module functions and `httpx.Client` methods,
+    `urllib.request.urlopen`, `urllib3`, `http.client`, blocking `socket` calls, `smtplib`,
+    `ftplib`.
+
+    ## Why is this bad?
+    A network round trip takes milliseconds to seconds. Made synchronously on the event loop it
+    stops every other request of the worker for that long (fastapi#2484, fastapi#1806).
+
+    ## Example
+    ```python
+    @app.get("/weather")
+    async def weather(city: str):
+        return requests.get(f"https://api.example.com/{city}").json()
+    ```
+
+    ## Use instead
+    ```python
+    @app.get("/weather")
+    async def weather(city: str):
+        async with httpx.AsyncClient() as client:
+            response = await client.get(f"https://api.example.com/{city}")
+        return response.json()
+    ```
+    or `await run_in_threadpool(requests.get, url)`, or declare the endpoint with `def`.
+
+    ## Fix safety
+    The fix wraps the call in `await run_in_threadpool(...)`. It is unsafe: the call then runs
+    in another thread, which matters for code that is not thread-safe.
+    """
+
+    code = "FPF102"
+    name = "blocking-http-in-async"
+    summary = "synchronous network/HTTP call in an `async def` blocks the event loop"
+    fix = "unsafe"
+    advice = "use httpx.AsyncClient or await run_in_threadpool(...)"
+
+
+class BlockingFileIO(_BlockingCall):
+    """
+    ## What it does
+    Flags file-system I/O inside an `async def`: `open()`, `pathlib.Path` `read_*`/`write_*`/
+    `open`/`iterdir`/`glob`/`rglob`, `shutil` copies, moves and archives, `zipfile.ZipFile`,
+    `tarfile.open` and `os` file operations (`os.remove`, `os.listdir`, `os.walk`, ...).
+
+    ## Why is this bad?
+    Disk and network-file-system I/O blocks the thread; on a slow or busy disk, or for a large
+    file, the event loop and every request it serves stall with it.
+
+    ## Example
+    ```python
+    @app.get("/report")
+    async def report():
+        with open("report.csv") as fh:
+            return fh.read()
+    ```
+
+    ## Use instead
+    ```python
+    @app.get("/report")
+    async def report():
+        return await run_in_threadpool(Path("report.csv").read_text)
+    ```
+    or `anyio.Path` / `aiofiles`, or `FileResponse` for sending a file, or declare the endpoint
+    with `def`.
+
+    ## Fix safety
+    The fix moves the call into `await run_in_threadpool(...)`. It is unsafe: the I/O then runs
+    in another thread.
+    """
+
+    code = "FPF103"
+    name = "blocking-file-io-in-async"
+    summary = "file-system I/O in an `async def` blocks the event loop"
+    fix = "unsafe"
+    advice = "use await run_in_threadpool(...), anyio.Path or aiofiles"
+
+
+class BlockingSubprocess(_BlockingCall):
+    """
+    ## What it does
+    Flags `subprocess.run/call/check_call/check_output/Popen`, `Popen.wait/communicate`,
+    `os.system` and `os.popen` inside an `async def`.
+
+    ## Why is this bad?
+    Waiting for a child process blocks the thread for as long as the child runs: the event loop
+    serves nothing meanwhile.
+
+    ## Example
+    ```python
+    @app.post("/convert")
+    async def convert(name: str):
+        subprocess.run(["ffmpeg", "-i", name, name + ".mp3"], check=True)
+    ```
+
+    ## Use instead
+    ```python
+    @app.post("/convert")
+    async def convert(name: str):
+        proc = await asyncio.create_subprocess_exec("ffmpeg", "-i", name, name + ".mp3")
+        await proc.wait()
+    ```
+
+    ## Fix safety
+    The fix wraps the call in `await run_in_threadpool(...)`. It is unsafe: the call then runs
+    in another thread.
+    """
+
+    code = "FPF104"
+    name = "blocking-subprocess-in-async"
+    summary = "waiting for a subprocess in an `async def` blocks the event loop"
+    fix = "unsafe"
+    advice = "use asyncio.create_subprocess_exec(...) or await run_in_threadpool(...)"
+
+
+class BlockingDatabase(_BlockingCall):
+    """
+    ## What it does
+    Flags synchronous database and cache clients used inside an `async def`: `sqlite3`,
+    `psycopg2`, sync `psycopg`, `pymysql`, `MySQLdb`, `mysql.connector`, `pymongo`,
+    `redis.Redis`, `boto3` clients and resources, and sync SQLAlchemy `Session`/`Connection`/
+    `Engine` methods, including on a parameter annotated with a sync `Session` or injected with
+    `Depends(get_db)` where `get_db` yields one.
+
+    ## Why is this bad?
+    Every query waits for the database on the event loop's thread. Under load, requests queue
+    behind each other's queries and the worker's latency becomes the sum of them.
+
+    ## Example
+    ```python
+    @app.get("/users/{user_id}")
+    async def read_user(user_id: int, db: Session = Depends(get_db)):
+        return db.query(User).filter(User.id == user_id).first()
+    ```
+
+    ## Use instead
+    ```python
+    @app.get("/users/{user_id}")
+    def read_user(user_id: int, db: Session = Depends(get_db)):
+        return db.query(User).filter(User.id == user_id).first()
+    ```
+    (FastAPI runs `def` endpoints in its threadpool), or an async driver: SQLAlchemy's
+    `AsyncSession`, asyncpg, `redis.asyncio`, motor.
+
+    ## Fix safety
+    The fix wraps the call in `await run_in_threadpool(...)`. It is unsafe: a session is not
+    thread-safe, so concurrent use from several threads must be ruled out first.
+    """
+
+    code = "FPF105"
+    name = "sync-database-in-async"
+    summary = "synchronous database or cache call in an `async def` blocks the event loop"
+    fix = "unsafe"
+    verb = "is a sync database call that blocks the event loop"
+    advice = "use an async driver (AsyncSession, asyncpg, redis.asyncio) or declare it with def"
+
+
+class CpuBound(_BlockingCall):
+    """
+    ## What it does
+    Flags CPU-bound calls inside an `async def`: `bcrypt.hashpw/checkpw`, passlib
+    `CryptContext.hash/verify`, `hashlib.pbkdf2_hmac/scrypt`, argon2 `PasswordHasher.hash/verify`,
+    PIL image opening, saving and processing, and pandas `read_*`.
+
+    ## Why is this bad?
+    Password hashing is slow on purpose (100 ms and more per call); image and data-frame work
+    takes as long as the input is large. On the event loop, nothing else runs meanwhile: a burst
+    of logins can make a pod miss its health checks.
+
+    ## Example
+    ```python
+    @app.post("/login")
+    async def login(form: LoginForm):
+        if not pwd_context.verify(form.password, user.hashed_password):
+            raise HTTPException(401)
+    ```
+
+    ## Use instead
+    ```python
+    @app.post("/login")
+    async def login(form: LoginForm):
+        if not await run_in_threadpool(pwd_context.verify, form.password, user.hashed_password):
+            raise HTTPException(401)
+    ```
+
+    ## Fix safety
+    The fix wraps the call in `await run_in_threadpool(...)`. It is unsafe: the call then runs
+    in another thread.
+    """
+
+    code = "FPF106"
+    name = "cpu-bound-in-async"
+    summary = "CPU-bound call (password hashing, image, data-frame work) in an `async def`"
+    fix = "unsafe"
+    verb = "is CPU-bound and blocks the event loop"
+    advice = "await run_in_threadpool(...)"
+
+
+class BlockingHelper(Rule):
+    """
+    ## What it does
+    Flags an `async def` calling a sync function of the same module that, directly or through
+    further sync helpers (any depth), makes a blocking call. The message names the chain, e.g.
+    `load_twice() -> load_remote() -> requests.get()`.
+
+    ## Why is this bad?
+    The helper runs on the event loop like any other code of the coroutine, so its blocking call
+    stalls the loop just as if it were written inline. Generic linters only see direct calls.
+
+    ## Example
+    ```python
+    def load_remote(url):
+        return requests.get(url).json()
+
+    @app.get("/data")
+    async def data():
+        return load_remote(URL)
+    ```
+
+    ## Use instead
+    ```python
+    @app.get("/data")
+    async def data():
+        return await run_in_threadpool(load_remote, URL)
+    ```
+
+    ## Fix safety
+    The fix wraps the helper call in `await run_in_threadpool(...)`. It is unsafe: the helper
+    then runs in another thread.
+    """
+
+    code = "FPF107"
+    name = "blocking-helper-in-async"
+    summary = "an `async def` calls a sync helper that blocks"
+    fix = "unsafe"
+
+    @classmethod
+    def message(cls, chain: Chain, where: str) -> str:
+        first = chain.helpers[0].qualname
+        return (
+            f"{chain.render()} blocks the event loop in {where}; "
+            f"use await run_in_threadpool({first}, ...) or make the helper async"
+        )
+
+
+class AsyncWithoutAwait(Rule):
+    """
+    ## What it does
+    Flags an `async def` path operation or dependency that never awaits (no `await`,
+    `async for` or `async with`) but makes blocking calls. Its blocking calls are reported once,
+    here, instead of one by one.
+
+    ## Why is this bad?
+    FastAPI runs `def` endpoints and dependencies in its threadpool and `async def` ones on the
+    event loop. Declaring a function that only does blocking work `async` moves that work onto
+    the loop for nothing: it gains no concurrency and blocks every other request.
+
+    ## Example
+    ```python
+    @app.get("/items")
+    def list_items(db: Session = Depends(get_db)):  # good
+        ...
+
+    @app.get("/files")
+    async def list_files():  # bad: nothing awaited, os.listdir blocks
+        return os.listdir(UPLOAD_DIR)
+    ```
+
+    ## Use instead
+    ```python
+    @app.get("/files")
+    def list_files():
+        return os.listdir(UPLOAD_DIR)
+    ```
+
+    ## Fix safety
+    The fix drops `async`, only when nothing in the module awaits the function. It is unsafe:
+    the function then runs in a worker thread, and code that calls it directly must not await it.
+    """
+
+    code = "FPF110"
+    name = "async-endpoint-without-await"
+    summary = "an `async def` endpoint or dependency that never awaits but blocks"
+    fix = "unsafe"
+
+    @classmethod
+    def message(cls, where: str, first: str, line: int, kind: str) -> str:
+        return (
+            f"{where} never awaits but blocks the event loop ({first} at line {line}); "
+            f"declare it with def: FastAPI runs sync {kind} in its threadpool"
+        )
+
+
+DIRECT_RULES: dict[str, type[_BlockingCall]] = {
+    rule.code: rule for rule in (TimeSleep, BlockingHttp, BlockingFileIO, BlockingSubprocess, BlockingDatabase, CpuBound)
+}
+
+
+def _findings(ctx: ModuleContext, fn: FunctionInfo) -> list[Blocking | tuple[Chain, object]]:
+    found: list[Blocking | tuple[Chain, object]] = []
+    index = ctx.blocking
+    for call in fn.sorted_calls():
+        direct, helper = index.classify(call, fn)
+        if direct is not None:
+            found.append(direct)
+        elif helper is not None:
+            chain = index.chain(helper)
+            if chain is not None:
+                found.append((chain, call))
+    return found
+
+
+def check(ctx: ModuleContext) -> Iterator[Diagnostic]:
+    model = ctx.fastapi
+    for fn in ctx.module.all_functions:
+        if not fn.is_async:
+            continue
+        role = model.role(fn)
+        if role in OUTSIDE_REQUESTS:
+            continue
+        found = _findings(ctx, fn)
+        if not found:
+            continue
+        where = model.describe(fn)
+        if role in ("endpoint", "dependency") and not fn.has_await:
+            first = found[0]
+            name, call = (first.name, first.call) if isinstance(first, Blocking) else (first[0].render(), first[1])
+            node = fn.node
+            diagnostic = AsyncWithoutAwait.diagnostic(
+                node, AsyncWithoutAwait.message(where, name, call.lineno, "endpoints" if role == "endpoint" else "dependencies")  # type: ignore[attr-defined]
+            )
+            # span `async def name`, not the whole function
+            yield Diagnostic(
+                diagnostic.code,
+                diagnostic.message,
+                node.lineno,
+                node.col_offset,
+                node.lineno,
+                node.col_offset + len("async def ") + len(node.name),
+            )
+            continue
+        for item in found:
+            if isinstance(item, Blocking):
+                rule = DIRECT_RULES[item.code]
+                yield rule.diagnostic(item.call, rule.message(item.name, where))
+            else:
+                chain, call = item
+                yield BlockingHelper.diagnostic(call, BlockingHelper.message(chain, where))

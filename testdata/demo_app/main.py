@@ -1,0 +1,54 @@
+"""Inventory API entry point."""
+import logging
+import time
+import uuid
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from .db import Base, async_engine
+from .routers import files, items, users
+
+logger = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    async with async_engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    logger.info("database schema ready")
+    yield
+    await async_engine.dispose()
+
+
+class RequestContextMiddleware(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next):
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        start = time.perf_counter()
+        response = await call_next(request)
+        elapsed_ms = (time.perf_counter() - start) * 1000
+        response.headers["X-Request-ID"] = request_id
+        response.headers["X-Process-Time"] = f"{elapsed_ms:.1f}ms"
+        return response
+
+
+app = FastAPI(title="Inventory API", version="1.4.0", lifespan=lifespan)
+app.add_middleware(RequestContextMiddleware)
+app.add_middleware(CORSMiddleware, allow_origins=["https://app.example.com"], allow_methods=["*"])
+app.include_router(users.router)
+app.include_router(items.router)
+app.include_router(files.router)
+
+
+@app.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@app.get("/version")
+def version() -> dict[str, str]:
+    revision = Path(__file__).with_name("REVISION").read_text().strip()
+    return {"version": app.version, "revision": revision}
