@@ -131,7 +131,11 @@ def prepare_tree(spec: str, bin_dir: Path) -> Path:
 
 
 def python_files(tree: Path) -> list[Path]:
-    """The .py files flake8 would find under `tree` with its default --exclude, sorted."""
+    """The .py files flake8 would find under `tree` with its default --exclude, sorted.
+
+    fastapi-perf check also skips build/, dist/, venv dirs and the like; on the pinned
+    wheel trees both walks find the same files.
+    """
     found = []
     for root, dirs, files in os.walk(tree):
         dirs[:] = sorted(d for d in dirs if not any(fnmatch.fnmatch(d, p) for p in FLAKE8_EXCLUDE))

@@ -1,0 +1,79 @@
+"""FPF103: file-system I/O in coroutines."""
+import glob
+import io
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+import aiofiles
+from fastapi import FastAPI, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+app = FastAPI()
+BASE_DIR = Path(__file__).parent
+UPLOADS = BASE_DIR / "uploads"
+
+
+@app.get("/read")
+async def read_config():
+    with open("config.json") as fh:  # error: FPF103
+        data = fh.read()
+    io.open("other.txt").close()  # error: FPF103
+    await aiofiles.os.remove("x")
+    return data
+
+
+@app.post("/upload")
+async def upload(file: UploadFile):
+    target = UPLOADS / file.filename
+    with target.open("wb") as out:  # error: FPF103
+        shutil.copyfileobj(file.file, out)  # error: FPF103
+    await file.close()
+    return {"size": Path(target).stat().st_size}
+
+
+@app.get("/list")
+async def list_uploads():
+    names = os.listdir(UPLOADS)  # error: FPF103
+    names += glob.glob("*.txt")  # error: FPF103
+    text = (BASE_DIR / "README.md").read_text()  # error: FPF103
+    files = list(UPLOADS.iterdir())  # error: FPF103
+    await run_in_threadpool(os.remove, "tmp")
+    return names, text, files
+
+
+@app.delete("/purge")
+async def purge():
+    shutil.rmtree(UPLOADS)  # error: FPF103
+    os.remove("x.log")  # error: FPF103
+    with zipfile.ZipFile("a.zip") as archive:  # error: FPF103
+        archive.extractall()
+    await run_in_threadpool(shutil.rmtree, UPLOADS)
+
+
+# --- silent look-alikes -----------------------------------------------------------------
+
+@app.get("/aio")
+async def aio_read():
+    async with aiofiles.open("config.json") as fh:
+        return await fh.read()
+
+
+@app.get("/sync-read")
+def sync_read():
+    with open("config.json") as fh:
+        return fh.read()
+
+
+@app.get("/paths")
+async def paths():
+    # building paths does no I/O
+    path = BASE_DIR / "static" / "index.html"
+    html = await run_in_threadpool(path.read_text)
+    return str(path.with_suffix(".htm")), os.path.join("a", "b"), html
+
+
+def open_later(name):
+    # a nested or module-level sync def is only a problem when a coroutine calls it
+    return open(name).read()
