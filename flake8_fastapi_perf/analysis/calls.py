@@ -81,7 +81,19 @@ class BlockingIndex:
         code = self.lookup(callee)
         if code is None:
             return None, None
+        if callee.kind == "name" and callee.name in tables.IN_MEMORY_OK and self._in_memory(call, fn):
+            return None, None
         return Blocking(code, callee.qualified + "()", call), None
+
+    def _in_memory(self, call: ast.Call, fn: FunctionInfo) -> bool:
+        """The call's file argument is an ``io.BytesIO``/``io.StringIO`` buffer."""
+        source = call.args[0] if call.args else next(
+            (kw.value for kw in call.keywords if kw.arg in ("fp", "file", "fileobj")), None
+        )
+        for kw in call.keywords:
+            if kw.arg == "fileobj":
+                source = kw.value
+        return source is not None and self.resolver.type_of(source, fn) == "io.BytesIO"
 
     def chain(self, helper: FunctionInfo) -> Chain | None:
         """The first path from the sync ``helper`` to a blocking call, or None."""

@@ -107,7 +107,7 @@ BLOCKING: dict[str, str] = {
     "PIL.Image.open": "FPF106",
     **_methods(
         "PIL.Image.Image",
-        "save resize thumbnail convert rotate transpose filter load verify paste quantize reduce transform",
+        "save resize thumbnail convert rotate transpose filter load paste quantize reduce transform",
         "FPF106",
     ),
     **_methods(
@@ -117,6 +117,11 @@ BLOCKING: dict[str, str] = {
         "FPF106",
     ),
 }
+
+#: Calls that only block when they open a file: given an in-memory buffer (``io.BytesIO(data)``,
+#: or a name assigned from one) as first argument or ``fileobj=``, they read no disk and only parse
+#: a header.
+IN_MEMORY_OK: frozenset[str] = frozenset(["PIL.Image.open", "zipfile.ZipFile", "tarfile.open"])
 
 #: ``Type.method`` names that a ``Type.*`` entry above does not cover (they do no I/O).
 NOT_BLOCKING: frozenset[str] = frozenset(
@@ -199,6 +204,8 @@ RETURNS: dict[str, str] = {
     "PIL.Image.open": "PIL.Image.Image",
     "PIL.Image.new": "PIL.Image.Image",
     "PIL.Image.Image.*": "PIL.Image.Image",
+    "io.BytesIO": "io.BytesIO",
+    "io.StringIO": "io.BytesIO",
     "asyncio.get_event_loop": "asyncio.AbstractEventLoop",
     "asyncio.get_running_loop": "asyncio.AbstractEventLoop",
     "asyncio.new_event_loop": "asyncio.AbstractEventLoop",
