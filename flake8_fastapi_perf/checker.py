@@ -10,10 +10,10 @@ from .analysis.context import ModuleContext
 from .config import Settings
 from .diagnostics import Diagnostic
 from .noqa import filter_noqa
-from .rules import blocking
+from .rules import blocking, bodies, middleware, resources, state
 
 #: Rule families: modules with ``NEEDLES`` (prefilter) and ``check(ctx)``.
-FAMILIES = (blocking,)
+FAMILIES = (blocking, bodies, middleware, resources, state)
 
 
 def check_tree(tree: ast.Module, settings: Settings, filename: str = "<unknown>") -> list[Diagnostic]:

@@ -50,6 +50,6 @@ class Rule:
 
 def all_rules() -> dict[str, type[Rule]]:
     """Every rule, by code, in code order."""
-    from . import blocking  # noqa: F401  (registers the family's rules)
+    from . import blocking, bodies, middleware, resources, state  # noqa: F401  (registers the rules)
 
     return dict(sorted(REGISTRY.items()))
