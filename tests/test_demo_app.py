@@ -9,7 +9,9 @@ DEMO = "testdata/demo_app"
 EXPECTED = {
     ("deps.py", 39, "FPF102"),  # requests.Session().get in an async dependency
     ("deps.py", 48, "FPF110"),  # async dependency, no await, bcrypt.checkpw
+    ("routers/files.py", 22, "FPF204"),  # APIRouter with upload routes and no max_body_size
     ("routers/files.py", 42, "FPF110"),  # async endpoint, no await, open()
+    ("routers/files.py", 50, "FPF201"),  # await file.read() of an upload
     ("routers/files.py", 52, "FPF107"),  # _record_upload() -> open()
     ("routers/files.py", 61, "FPF103"),  # open(dest, "wb")
     ("routers/files.py", 62, "FPF103"),  # shutil.copyfileobj

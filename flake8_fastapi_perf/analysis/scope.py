@@ -327,3 +327,18 @@ def _collect(module: ModuleInfo) -> None:
                     scope.bound.add(handler.name)
         for child in iter_child_nodes(node):
             push((child, scope))
+
+
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def walk_function(fn: FunctionInfo):  # type: ignore[no-untyped-def]
+    """Every node of ``fn``'s own body, in no particular order, not descending into nested
+    functions, classes or lambdas (their code runs at another time)."""
+    stack: list[ast.AST] = list(fn.node.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, _NESTED_SCOPES):
+                stack.append(child)

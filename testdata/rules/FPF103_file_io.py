@@ -10,7 +10,7 @@ import aiofiles
 from fastapi import FastAPI, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-app = FastAPI()
+app = FastAPI()  # error: FPF204
 BASE_DIR = Path(__file__).parent
 UPLOADS = BASE_DIR / "uploads"
 
