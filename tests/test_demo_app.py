@@ -7,8 +7,12 @@ from conftest import fastapi_perf, flake8, parse_findings
 DEMO = "testdata/demo_app"
 
 EXPECTED = {
-    ("deps.py", 39, "FPF102"),  # requests.Session().get in an async dependency
-    ("deps.py", 48, "FPF110"),  # async dependency, no await, bcrypt.checkpw
+    ("deps.py", 40, "FPF102"),  # requests.Session().get in an async dependency
+    ("deps.py", 49, "FPF110"),  # async dependency, no await, bcrypt.checkpw
+    ("deps.py", 59, "FPF401"),  # dependency returns an httpx.AsyncClient nobody closes
+    ("main.py", 41, "FPF304"),  # middleware reads every request body
+    ("main.py", 72, "FPF501"),  # module-level dict keyed by client address, never evicted
+    ("main.py", 73, "FPF504"),  # asyncio.create_task result dropped
     ("routers/files.py", 22, "FPF204"),  # APIRouter with upload routes and no max_body_size
     ("routers/files.py", 42, "FPF110"),  # async endpoint, no await, open()
     ("routers/files.py", 50, "FPF201"),  # await file.read() of an upload

@@ -3,6 +3,7 @@ import os
 from typing import Annotated
 
 import bcrypt
+import httpx
 import jwt
 import requests
 from fastapi import Depends, Header, HTTPException
@@ -51,3 +52,11 @@ async def verify_api_key(x_api_key: Annotated[str | None, Header()] = None) -> N
 
 
 ApiKeyRequired = Depends(verify_api_key)
+
+
+def get_geo_client() -> httpx.AsyncClient:
+    client = httpx.AsyncClient(base_url="https://geo.example.com", timeout=5)
+    return client
+
+
+GeoClient = Annotated[httpx.AsyncClient, Depends(get_geo_client)]

@@ -1,4 +1,5 @@
 """Inventory API entry point."""
+import asyncio
 import logging
 import time
 import uuid
@@ -35,8 +36,25 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
         return response
 
 
+class AuditLogMiddleware(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next):
+        payload = await request.body()
+        response = await call_next(request)
+        logger.info("audit %s %s (%d bytes)", request.method, request.url.path, len(payload))
+        return response
+
+
+_last_seen: dict[str, float] = {}
+
+
+async def _report_usage(path: str) -> None:
+    await asyncio.sleep(0)
+    logger.debug("usage %s", path)
+
+
 app = FastAPI(title="Inventory API", version="1.4.0", lifespan=lifespan)
 app.add_middleware(RequestContextMiddleware)
+app.add_middleware(AuditLogMiddleware)
 app.add_middleware(CORSMiddleware, allow_origins=["https://app.example.com"], allow_methods=["*"])
 app.include_router(users.router)
 app.include_router(items.router)
@@ -46,6 +64,14 @@ app.include_router(files.router)
 @app.get("/healthz")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
+
+
+@app.middleware("http")
+async def track_clients(request: Request, call_next):
+    client = request.client.host if request.client else "unknown"
+    _last_seen[client] = time.time()
+    asyncio.create_task(_report_usage(request.url.path))
+    return await call_next(request)
 
 
 @app.get("/version")
