@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 
 from ..analysis.context import ModuleContext
 from ..analysis.names import DEPENDS, Resolver
-from ..analysis.scope import FunctionInfo
+from ..analysis.scope import FunctionInfo, child_nodes
 from ..data import resources as tables
 from ..diagnostics import Diagnostic
 from . import Rule
@@ -391,7 +391,7 @@ def _own_nodes(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
     while stack:
         node = stack.pop()
         yield node
-        children = [c for c in ast.iter_child_nodes(node) if not isinstance(c, _NESTED)]
+        children = [c for c in child_nodes(node) if not isinstance(c, _NESTED)]
         stack.extend(reversed(children))
 
 
@@ -450,7 +450,7 @@ def _closed_on_error_paths(fn: FunctionInfo) -> set[str]:
                 stack.append((child, True))
             continue
         nested = isinstance(node, _NESTED)
-        for child in ast.iter_child_nodes(node):
+        for child in child_nodes(node):
             stack.append((child, guarded or nested))
     return closed
 
@@ -475,7 +475,7 @@ class _FunctionFacts:
         for stmt in body:
             self.parents[id(stmt)] = fn.node
         for node in _own_nodes(body):
-            for child in ast.iter_child_nodes(node):
+            for child in child_nodes(node):
                 self.parents[id(child)] = node
             if isinstance(node, (ast.With, ast.AsyncWith)):
                 for item in node.items:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from ..analysis.context import ModuleContext
 from ..analysis.fastapi import parameter_kind
 from ..analysis.names import DEPENDS, Resolver
-from ..analysis.scope import FunctionInfo
+from ..analysis.scope import FunctionInfo, child_nodes
 from ..data import state as tables
 from ..diagnostics import Diagnostic
 from . import Rule
@@ -322,7 +322,7 @@ def _own_nodes(body: list[ast.stmt], into_classes: bool = False) -> Iterator[tup
             if into_classes:
                 stack.extend((stmt, node) for stmt in reversed(node.body))
             continue
-        stack.extend((child, node) for child in reversed(list(ast.iter_child_nodes(node))))
+        stack.extend((child, node) for child in reversed(child_nodes(node)))
 
 
 def _unwrap_annotation(annotation: ast.expr, resolver: Resolver, fn: FunctionInfo | None, depth: int = 0) -> list[ast.expr]:
