@@ -1,6 +1,8 @@
 """``fastapi-perf``: the analysis core without flake8.
 
     fastapi-perf check [PATHS...]     report findings (exit 0 clean, 1 findings, 2 error)
+    fastapi-perf check --fix          apply safe fixes (--unsafe-fixes: all; --diff: show, write nothing)
+    fastapi-perf-fix [PATHS...]       the same as check --fix
     fastapi-perf rule FPF101          print a rule's documentation
     fastapi-perf rule --all           list every rule
 """
@@ -13,8 +15,9 @@ import sys
 from collections.abc import Iterator, Sequence
 
 from . import __version__
-from .checker import FileResult, check_source
+from .checker import check_source
 from .config import ConfigError, Settings, settings_for_directory
+from .fileio import WriteRefused, write_atomic
 from .output import FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -50,13 +53,17 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"fastapi-perf {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    check = sub.add_parser("check", help="report findings in files and directories")
-    check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    check = sub.add_parser("check", help="report (and with --fix, fix) findings in files and directories")
+    check.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files, directories, or - for stdin")
     check.add_argument("--select", default="", help="comma-separated codes or prefixes to report")
     check.add_argument("--ignore", default="", help="comma-separated codes or prefixes not to report")
     check.add_argument("--output-format", choices=sorted(FORMATS), default="concise")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes")
+    check.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes (with --fix/--diff)")
+    check.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; write nothing")
+    check.add_argument("--stdin-filename", default=None, help="the file name to report for - (stdin)")
     check.add_argument(
         "--no-prefilter",
         action="store_true",
@@ -73,46 +80,151 @@ def _split(value: str) -> tuple[str, ...]:
     return tuple(v.strip().upper() for v in value.replace(" ", ",").split(",") if v.strip())
 
 
-def run_check(args: argparse.Namespace) -> int:
-    errors: list[str] = []
-    cli = Settings(select=_split(args.select), ignore=_split(args.ignore))
-    warned: set[str] = set()
-    results: list[tuple[str, FileResult]] = []
-    for path in iter_python_files(args.paths, errors):
-        try:
-            project = settings_for_directory(os.path.dirname(os.path.abspath(path)))
-        except ConfigError as exc:
-            print(f"fastapi-perf: error: {exc}", file=sys.stderr)
-            return EXIT_ERROR
+def _fixable_codes() -> frozenset[str]:
+    """Codes whose rule offers a fix; known without importing LibCST."""
+    from .rules import all_rules
+
+    return frozenset(code for code, rule in all_rules().items() if rule.fix)
+
+
+def _decode(data: bytes) -> str:
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        return data.decode("utf-8", errors="replace")
+
+
+def _unified_diff(path: str, before: bytes, after: bytes) -> str:
+    import difflib
+
+    return "".join(
+        difflib.unified_diff(
+            _decode(before).splitlines(keepends=True),
+            _decode(after).splitlines(keepends=True),
+            fromfile=f"a/{path}",
+            tofile=f"b/{path}",
+        )
+    )
+
+
+class _Run:
+    """One ``check`` invocation: inputs, settings, and what became of each file."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.fixing = args.fix or args.diff
+        self.cli = Settings(select=_split(args.select), ignore=_split(args.ignore))
+        self.errors: list[str] = []
+        self.warned: set[str] = set()
+        self.findings: list[tuple[str, object]] = []
+        self.fixed = 0
+        self.unsafe_available = 0
+        self.changed_files = 0
+        self.fixable = _fixable_codes() if self.fixing else frozenset()
+
+    def settings_for(self, path: str) -> Settings:
+        project = settings_for_directory(os.path.dirname(os.path.abspath(path)))
         for warning in project.warnings:
-            if warning not in warned:
-                warned.add(warning)
+            if warning not in self.warned:
+                self.warned.add(warning)
                 print(f"fastapi-perf: warning: {warning}", file=sys.stderr)
-        settings = project.merged(cli) if (cli.select or cli.ignore) else project
-        try:
-            with open(path, "rb") as fh:
-                source = fh.read()
-        except OSError as exc:
-            errors.append(f"{path}:1:1: FPF000 cannot read: {exc.strerror or exc}")
-            continue
-        result = check_source(source, path, settings, prefilter=not args.no_prefilter)
+        return project.merged(self.cli) if (self.cli.select or self.cli.ignore) else project
+
+    def inputs(self) -> Iterator[tuple[str, bool]]:
+        """(path, is_stdin)."""
+        for path in self.args.paths:
+            if path == "-":
+                yield (self.args.stdin_filename or "-", True)
+            else:
+                for file in iter_python_files([path], self.errors):
+                    yield (file, False)
+
+    def process(self, path: str, is_stdin: bool) -> None:
+        settings = self.settings_for(path if not is_stdin or path != "-" else os.path.join(os.getcwd(), "-"))
+        if is_stdin:
+            source = sys.stdin.buffer.read()
+        else:
+            try:
+                with open(path, "rb") as fh:
+                    source = fh.read()
+            except OSError as exc:
+                self.errors.append(f"{path}:1:1: FPF000 cannot read: {exc.strerror or exc}")
+                return
+        result = check_source(source, path, settings, prefilter=not self.args.no_prefilter)
         if result.error:
-            errors.append(result.error)
-        results.append((path, result))
-    formatter = FORMATS[args.output_format]
-    findings = [(path, d) for path, result in results for d in result.diagnostics]
-    out = sys.stdout
-    for line in formatter(findings):
-        out.write(line + "\n")
-    for error in errors:
-        print(error, file=sys.stderr)
-    if not args.quiet and findings:
-        print(f"Found {len(findings)} finding{'s' if len(findings) != 1 else ''}.", file=sys.stderr)
-    if errors:
+            self.errors.append(result.error)
+        remaining = result.diagnostics
+        output = source
+        if self.fixing and any(d.code in self.fixable for d in remaining):
+            from .fixes.engine import fix_source  # LibCST is imported only here
+
+            outcome = fix_source(source, path, settings, unsafe=self.args.unsafe_fixes)
+            if outcome.error:
+                self.errors.append(outcome.error)
+            elif outcome.source != source:
+                if self.args.diff:
+                    sys.stdout.write(_unified_diff(path, source, outcome.source))
+                    self.changed_files += 1
+                elif is_stdin:
+                    output = outcome.source
+                else:
+                    try:
+                        write_atomic(path, outcome.source, source)
+                    except WriteRefused as exc:
+                        self.errors.append(f"{path}:1:1: FPF000 {exc}")
+                        outcome = None  # type: ignore[assignment]
+                if outcome is not None:
+                    self.fixed += len(outcome.fixed)
+                    remaining = outcome.remaining
+            if outcome is not None and not outcome.error:
+                self.unsafe_available += outcome.unsafe_available
+        if is_stdin and self.args.fix and not self.args.diff:
+            sys.stdout.buffer.write(output)
+            sys.stdout.flush()
+        self.findings.extend((path, d) for d in remaining)
+
+    def report(self) -> int:
+        args = self.args
+        to_stderr = self.args.diff or (self.args.fix and "-" in args.paths)
+        stream = sys.stderr if to_stderr else sys.stdout
+        formatter = FORMATS[args.output_format]
+        lines = list(formatter(self.findings))  # type: ignore[arg-type]
+        for line, (_, diagnostic) in zip(lines, self.findings):
+            suffix = "" if not self.fixing or diagnostic.code in self.fixable else " (no automatic fix)"  # type: ignore[attr-defined]
+            stream.write(line + suffix + "\n")
+        for error in self.errors:
+            print(error, file=sys.stderr)
+        remaining = len(self.findings)
+        if self.fixing and not args.quiet:
+            verb = "Would fix" if args.diff else "Fixed"
+            extra = ""
+            if self.unsafe_available and not args.unsafe_fixes:
+                extra = f", {self.unsafe_available} unsafe fix{'es' if self.unsafe_available != 1 else ''} available with --unsafe-fixes"
+            print(f"{verb} {self.fixed} finding{'s' if self.fixed != 1 else ''} ({remaining} remaining{extra})", file=sys.stderr)
+        elif not args.quiet and remaining:
+            print(f"Found {remaining} finding{'s' if remaining != 1 else ''}.", file=sys.stderr)
+        if self.errors:
+            return EXIT_ERROR
+        if args.diff:
+            return EXIT_FINDINGS if self.changed_files else EXIT_CLEAN
+        if remaining and not args.exit_zero:
+            return EXIT_FINDINGS
+        return EXIT_CLEAN
+
+
+def run_check(args: argparse.Namespace) -> int:
+    run = _Run(args)
+    try:
+        for path, is_stdin in run.inputs():
+            run.process(path, is_stdin)
+    except ConfigError as exc:
+        print(f"fastapi-perf: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    if findings and not args.exit_zero:
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
+    return run.report()
 
 
 def run_rule(args: argparse.Namespace) -> int:
@@ -132,6 +244,11 @@ def run_rule(args: argparse.Namespace) -> int:
     print(rule.summary + "\n")
     print(rule.docs())
     return EXIT_CLEAN
+
+
+def fix_main(argv: Sequence[str] | None = None) -> int:
+    """``fastapi-perf-fix [PATHS...]``: the same as ``fastapi-perf check --fix``."""
+    return main(["check", "--fix", *(sys.argv[1:] if argv is None else argv)])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,47 @@
+"""The fixer: LibCST transformers, used only by ``fastapi-perf-fix`` / ``check --fix`` and only on
+files in which the ``ast`` pass found at least one fixable finding.
+
+A fixer is a function registered for one rule code with :func:`fixer`.  It receives the LibCST
+context and one diagnostic, re-checks the pattern on the CST, and returns the replacements to make
+(or ``None`` when the pattern does not hold and nothing must change).  The engine
+(:mod:`.engine`) applies the replacements of all diagnostics of a file together, resolves
+conflicts (the larger replacement wins, the other is re-evaluated in the next pass), adds the
+imports the fixers asked for, and repeats until nothing changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..diagnostics import Diagnostic
+    from .engine import FixContext, Replacement
+
+FixerFunction = "Callable[[FixContext, Diagnostic], list[Replacement] | None]"
+
+#: code -> (fixer function, applicability "safe" | "unsafe")
+FIXERS: dict[str, tuple[Callable, str]] = {}
+
+
+def fixer(code: str, applicability: str) -> Callable[[Callable], Callable]:
+    """Register ``function`` as the fix for ``code``."""
+
+    def register(function: Callable) -> Callable:
+        if code in FIXERS:
+            raise RuntimeError(f"two fixers for {code}")
+        FIXERS[code] = (function, applicability)
+        return function
+
+    return register
+
+
+def load_fixers() -> dict[str, tuple[Callable, str]]:
+    """Import every fixer module (they register themselves) and return the registry."""
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(__path__):
+        if info.name != "engine" and not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")
+    return FIXERS

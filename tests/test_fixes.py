@@ -1,0 +1,69 @@
+"""Every fix case: ``testdata/fixes/<case>.py`` must become ``<case>.fixed.py``.
+
+A case runs with safe fixes only unless its first line says ``# fix-options: --unsafe-fixes``.
+For each case the output must equal the expected file, parse, be left unchanged by a second run
+(no fixable finding remains), and ``--diff`` must write nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import TESTDATA, fastapi_perf
+from flake8_fastapi_perf.config import Settings
+from flake8_fastapi_perf.fixes.engine import fix_source
+
+CASES = sorted(p for p in (TESTDATA / "fixes").glob("*.py") if not p.name.endswith(".fixed.py"))
+
+
+def _unsafe(path: Path) -> bool:
+    return path.read_bytes().split(b"\n", 1)[0].strip() == b"# fix-options: --unsafe-fixes"
+
+
+def test_every_case_has_an_expected_file():
+    assert CASES
+    for case in CASES:
+        assert case.with_suffix(".fixed.py").exists(), f"{case.name} has no .fixed.py"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_fix_case(case: Path):
+    source = case.read_bytes()
+    expected = case.with_suffix(".fixed.py").read_bytes()
+    outcome = fix_source(source, case.name, Settings(), unsafe=_unsafe(case))
+    assert outcome.error is None
+    assert outcome.fixed, "the case fixes nothing"
+    assert outcome.source == expected
+    ast.parse(outcome.source)
+    again = fix_source(outcome.source, case.name, Settings(), unsafe=_unsafe(case))
+    assert again.fixed == [] and again.source == outcome.source, "a second run changes the file"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_diff_writes_nothing(case: Path, tmp_path: Path):
+    target = tmp_path / case.name
+    shutil.copy(case, target)
+    before = target.read_bytes()
+    args = ["check", "--diff", *(["--unsafe-fixes"] if _unsafe(case) else []), case.name]
+    proc = fastapi_perf(*args, cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.startswith(f"--- a/{case.name}")
+    assert target.read_bytes() == before
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_fix_command_writes_the_expected_file(case: Path, tmp_path: Path):
+    target = tmp_path / case.name
+    shutil.copy(case, target)
+    target.chmod(0o640)
+    args = ["check", "--fix", *(["--unsafe-fixes"] if _unsafe(case) else []), case.name]
+    proc = fastapi_perf(*args, cwd=tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "Fixed " in proc.stderr
+    assert target.read_bytes() == case.with_suffix(".fixed.py").read_bytes()
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == [case.name]  # no temporary file left behind
