@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import sys
+import warnings
 from dataclasses import dataclass, field
 
 from .analysis.context import ModuleContext
@@ -59,7 +60,9 @@ def check_source(source: bytes, filename: str, settings: Settings, prefilter: bo
     if prefilter and not may_have_findings(source):
         return result
     try:
-        tree = ast.parse(source, filename=filename)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings are the compiler's business, not ours
+            tree = ast.parse(source, filename=filename)
     except SyntaxError as exc:
         result.error = _syntax_error_line(filename, exc)
         return result

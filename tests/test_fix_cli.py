@@ -1,0 +1,149 @@
+"""``fastapi-perf-fix`` / ``check --fix`` as users run it: bad input, read-only files, races, stdin."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, fastapi_perf, parse_findings, run
+from flake8_fastapi_perf.fileio import WriteRefused, write_atomic
+
+SLEEPY = "import asyncio\nimport time\n\n\nasync def handler():\n    time.sleep(1)\n    await asyncio.sleep(0)\n"
+FIXED = "import asyncio\n\n\nasync def handler():\n    await asyncio.sleep(1)\n    await asyncio.sleep(0)\n"
+
+
+def fix(*args: str, cwd: Path):
+    return run([sys.executable, "-c", "import sys; from flake8_fastapi_perf.cli import fix_main; sys.exit(fix_main())", *args], cwd=cwd)
+
+
+def test_fix_command_fixes_and_summarises(tmp_path: Path):
+    (tmp_path / "app.py").write_text(SLEEPY)
+    proc = fix("app.py", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "app.py").read_text() == FIXED
+    assert proc.stderr.strip().splitlines()[-1] == "Fixed 1 finding (0 remaining)"
+
+
+def test_remaining_and_unsafe_counts(tmp_path: Path):
+    (tmp_path / "app.py").write_text(SLEEPY + "\n\nasync def other():\n    open('x')\n    await asyncio.sleep(0)\n")
+    proc = fix("app.py", cwd=tmp_path)
+    assert proc.returncode == 1
+    summary = proc.stderr.strip().splitlines()[-1]
+    assert summary.startswith("Fixed 1 finding (1 remaining")
+    assert [f[3] for f in parse_findings(proc.stdout)] == ["FPF103"]
+
+
+def test_diff_exit_codes_and_nothing_written(tmp_path: Path):
+    (tmp_path / "app.py").write_text(SLEEPY)
+    proc = fastapi_perf("check", "--diff", "app.py", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "+    await asyncio.sleep(1)" in proc.stdout
+    assert (tmp_path / "app.py").read_text() == SLEEPY
+    (tmp_path / "app.py").write_text(FIXED)
+    assert fastapi_perf("check", "--diff", "app.py", cwd=tmp_path).returncode == 0
+
+
+def test_syntax_error_input_is_untouched_and_reported(tmp_path: Path):
+    bad = "async def f(:\n    time.sleep(1)\n"
+    (tmp_path / "bad.py").write_text(bad)
+    (tmp_path / "good.py").write_text(SLEEPY)
+    proc = fix(".", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert (tmp_path / "bad.py").read_text() == bad
+    assert (tmp_path / "good.py").read_text() == FIXED
+    assert sum("FPF000" in line for line in proc.stderr.splitlines()) == 1
+
+
+def test_read_only_file_is_reported_and_others_still_fixed(tmp_path: Path):
+    (tmp_path / "a_locked.py").write_text(SLEEPY)
+    (tmp_path / "a_locked.py").chmod(0o444)
+    (tmp_path / "b_open.py").write_text(SLEEPY)
+    proc = fix(".", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert (tmp_path / "a_locked.py").read_text() == SLEEPY
+    assert (tmp_path / "b_open.py").read_text() == FIXED
+    assert "read-only" in proc.stderr
+
+
+def test_file_changed_between_analysis_and_write_is_not_overwritten(tmp_path: Path):
+    path = tmp_path / "app.py"
+    path.write_text("changed by someone else\n")
+    with pytest.raises(WriteRefused, match="changed"):
+        write_atomic(str(path), FIXED.encode(), SLEEPY.encode())
+    assert path.read_text() == "changed by someone else\n"
+    assert os.listdir(tmp_path) == ["app.py"]
+
+
+def test_file_changed_during_a_fix_run(tmp_path: Path, monkeypatch, capsys):
+    """The CLI re-reads the file just before the rename and refuses when it changed."""
+    from flake8_fastapi_perf import cli
+    from flake8_fastapi_perf.fixes import engine
+
+    path = tmp_path / "app.py"
+    path.write_text(SLEEPY)
+    real = engine.fix_source
+
+    def racing_fix_source(*args, **kwargs):
+        outcome = real(*args, **kwargs)
+        path.write_text(SLEEPY + "# edited meanwhile\n")
+        return outcome
+
+    monkeypatch.setattr(engine, "fix_source", racing_fix_source)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["check", "--fix", "app.py"]) == 2
+    assert path.read_text() == SLEEPY + "# edited meanwhile\n"
+    assert "changed while it was being fixed" in capsys.readouterr().err
+
+
+def test_stdin_round_trip(tmp_path: Path):
+    proc = run(
+        [sys.executable, "-m", "flake8_fastapi_perf.cli", "check", "--fix", "--stdin-filename", "app.py", "-"],
+        cwd=tmp_path, stdin=SLEEPY,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == FIXED
+    check = run([sys.executable, "-m", "flake8_fastapi_perf.cli", "check", "--stdin-filename", "app.py", "-"],
+                cwd=tmp_path, stdin=SLEEPY)
+    assert check.returncode == 1
+    assert parse_findings(check.stdout)[0][:4] == ("app.py", 6, 5, "FPF101")
+
+
+def test_crlf_and_bom_are_kept(tmp_path: Path):
+    path = tmp_path / "app.py"
+    path.write_bytes(b"\xef\xbb\xbf" + SLEEPY.replace("\n", "\r\n").encode())
+    assert fix("app.py", cwd=tmp_path).returncode == 0
+    assert path.read_bytes() == b"\xef\xbb\xbf" + FIXED.replace("\n", "\r\n").encode()
+
+
+def test_latin1_file_keeps_its_encoding(tmp_path: Path):
+    path = tmp_path / "app.py"
+    source = "# -*- coding: latin-1 -*-\n" + SLEEPY.replace("handler():", "handler():\n    '''caf\xe9'''")
+    path.write_bytes(source.encode("latin-1"))
+    assert fix("app.py", cwd=tmp_path).returncode == 0
+    assert "await asyncio.sleep(1)" in path.read_bytes().decode("latin-1")
+    assert "caf\xe9".encode("latin-1") in path.read_bytes()
+
+
+def test_libcst_is_not_imported_without_fixable_findings(tmp_path: Path):
+    (tmp_path / "clean.py").write_text(FIXED + "\n\nasync def upload(request):\n    return 1\n")
+    code = (
+        "import sys\n"
+        "from flake8_fastapi_perf.cli import main\n"
+        "main(['check', '--fix', '--diff', '.'])\n"
+        "print('libcst' in sys.modules)\n"
+    )
+    proc = run([sys.executable, "-c", code], cwd=tmp_path)
+    assert proc.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_no_fixable_findings_in_demo_app_after_unsafe_fix(tmp_path: Path):
+    import shutil
+
+    target = tmp_path / "demo_app"
+    shutil.copytree(ROOT / "testdata" / "demo_app", target)
+    fix("--unsafe-fixes", "demo_app", cwd=tmp_path)
+    again = fix("--unsafe-fixes", "--diff", "demo_app", cwd=tmp_path)
+    assert again.returncode == 0, again.stdout
