@@ -20,6 +20,7 @@ import platform
 import re
 import shlex
 import shutil
+import resource
 import statistics
 import subprocess
 import sys
@@ -46,6 +47,24 @@ for path in open(sys.argv[1], encoding="utf-8").read().splitlines():
         ast.parse(source, path)
     except (SyntaxError, ValueError):
         pass
+"""
+
+
+PLUGIN_TIME = r"""
+import ast, sys, time
+from flake8_fastapi_perf.plugin import Plugin
+spent = 0.0
+for path in open(sys.argv[1], encoding="utf-8").read().splitlines():
+    with open(path, "rb") as f:
+        source = f.read()
+    try:
+        tree = ast.parse(source, path)
+    except (SyntaxError, ValueError):
+        continue
+    start = time.perf_counter()
+    list(Plugin(tree, path).run())
+    spent += time.perf_counter() - start
+print(spent)
 """
 
 
@@ -192,6 +211,7 @@ class Spec:
     ok_codes: tuple[int, ...] = (0, 1)  # 1 = findings, normal for linters
     note: str = ""  # printed under the table
     skip: str = ""  # if set, not run; reported as this error
+    reports_seconds: bool = False  # the command prints the seconds to report as its last line
 
 
 @dataclass
@@ -199,11 +219,16 @@ class Row:
     """One line of the report: a measured command (or an error) and how it compares."""
     spec: Spec
     runs: list[float] = field(default_factory=list)
+    cpu_runs: list[float] = field(default_factory=list)  # user+system CPU of the process tree
     error: str = ""
 
     @property
     def seconds(self) -> float | None:
         return statistics.median(self.runs) if self.runs and not self.error else None
+
+    @property
+    def cpu_seconds(self) -> float | None:
+        return statistics.median(self.cpu_runs) if self.cpu_runs and not self.error else None
 
 
 @dataclass
@@ -231,13 +256,20 @@ class Bench:
     def _time_once(self, row: Row) -> float:
         """Wall time of one run; records an error on the row when the command fails."""
         cmd = [str(c) for c in row.spec.cmd]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         try:
-            proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=WORK)
+            proc = subprocess.run(cmd, stdout=subprocess.PIPE if row.spec.reports_seconds else subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, cwd=WORK)
         except OSError as exc:
             row.error = f"cannot run: {exc.strerror}"
             return 0.0
         elapsed = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        row.cpu_runs.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+        if row.spec.reports_seconds and proc.returncode == 0:
+            elapsed = float(proc.stdout.decode().strip().splitlines()[-1])
+            row.cpu_runs[-1] = elapsed
         stderr = proc.stderr.decode(errors="replace")
         last = (stderr.strip().splitlines() or [""])[-1][:120]
         if proc.returncode not in row.spec.ok_codes:
@@ -270,20 +302,30 @@ def measure_flake8(b: Bench) -> list[Row]:
              "flake8 -j1, no plugin", skip=skip,
              note="pycodestyle and pyflakes still run under --select FPF; "
                   "the overhead figure is default select, plugin vs no plugin"),
+        Spec("plugin run() time, in process", [b.bin / "python", "-c", PLUGIN_TIME, file_list(b)],
+             "flake8 -j1, no plugin", 0.15, ok_codes=(0,), reports_seconds=True,
+             note="the time spent in the plugin's run() over every file, given the tree flake8 already "
+                  "parsed (what the plugin adds to flake8's own work), against flake8 without the plugin; "
+                  "immune to noise from other processes"),
         Spec("flake8 (default jobs), no plugin", [bare, *common]),
         Spec("flake8 (default jobs), plugin", [ours, *common], "flake8 (default jobs), no plugin",
              1.15, skip=skip),
     ])
 
 
+def file_list(b: Bench) -> Path:
+    """A text file listing the tree's Python files, one per line."""
+    path = WORK / f"files-{b.tree.name}.txt"
+    path.write_text("".join(f"{p}\n" for p in b.files), encoding="utf-8")
+    return path
+
+
 def measure_cli(b: Bench) -> list[Row]:
     """fastapi-perf check, with and without its byte prefilter, vs read + ast.parse of each file."""
-    file_list = WORK / f"files-{b.tree.name}.txt"
-    file_list.write_text("".join(f"{p}\n" for p in b.files), encoding="utf-8")
     base = "ast.parse baseline"
     cli = b.bin / "fastapi-perf"
     return b.time_all([
-        Spec(base, [b.bin / "python", "-c", AST_BASELINE, file_list], ok_codes=(0,),
+        Spec(base, [b.bin / "python", "-c", AST_BASELINE, file_list(b)], ok_codes=(0,),
              note=f"one `python -c` process (same interpreter) reading the bytes of and "
                   f"`ast.parse`-ing the same {len(b.files)} files"),
         Spec("fastapi-perf check", [cli, "check", b.tree], base, 2.0),
@@ -305,23 +347,27 @@ def render_table(b: Bench, rows: list[Row]) -> str:
     """Markdown section for one tree: header with its size, then one table row per Row."""
     by_name = {r.spec.name: r for r in rows}
     out = [f"### {b.label}: {len(b.files):,} files, {b.lines:,} lines", "",
-           "| measurement | median s | ratio | target | met? |", "|---|---:|---:|---:|---|"]
+           "| measurement | median wall s | ratio (wall) | median CPU s | ratio (CPU) | target | met? |",
+           "|---|---:|---:|---:|---:|---:|---|"]
     for row in rows:
         s = row.spec
         if row.seconds is not None:
             secs = f"{row.seconds:.2f}"
         else:
             secs = f"error ({row.error})".replace("|", "\\|")
-        ratio = target = met = ""
+        ratio = cpu_ratio = target = met = ""
+        cpu = f"{row.cpu_seconds:.2f}" if row.cpu_seconds is not None else ""
         base = by_name.get(s.baseline) if s.baseline else None
         if base and row.seconds is not None and base.seconds:
             r = row.seconds / base.seconds
             ratio = f"{r:.2f}× vs {s.baseline}"
+            if row.cpu_seconds is not None and base.cpu_seconds:
+                cpu_ratio = f"{row.cpu_seconds / base.cpu_seconds:.2f}×"
             if s.target is not None:
                 met = "yes" if r <= s.target else "**no**"
         if s.target is not None:
             target = f"≤ {s.target:g}×"
-        out.append(f"| {s.name} | {secs} | {ratio} | {target} | {met} |")
+        out.append(f"| {s.name} | {secs} | {ratio} | {cpu} | {cpu_ratio} | {target} | {met} |")
     notes = [f"- {r.spec.name}: {r.spec.note}" for r in rows if r.spec.note]
     return "\n".join(out + ([""] + notes if notes else []))
 
