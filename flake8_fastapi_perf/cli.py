@@ -18,7 +18,7 @@ from . import __version__
 from .checker import check_source
 from .config import ConfigError, Settings, settings_for_directory
 from .fileio import WriteRefused, write_atomic
-from .output import FORMATS
+from .output import FORMATS, Finding, Options
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -120,7 +120,7 @@ class _Run:
         self.cli = Settings(select=_split(args.select), ignore=_split(args.ignore))
         self.errors: list[str] = []
         self.warned: set[str] = set()
-        self.findings: list[tuple[str, object]] = []
+        self.findings: list[Finding] = []
         self.fixed = 0
         self.unsafe_available = 0
         self.changed_files = 0
@@ -158,44 +158,44 @@ class _Run:
         if result.error:
             self.errors.append(result.error)
         remaining = result.diagnostics
-        output = source
+        final = source  # the text the remaining findings refer to
         if self.fixing and any(d.code in self.fixable for d in remaining):
             from .fixes.engine import fix_source  # LibCST is imported only here
 
             outcome = fix_source(source, path, settings, unsafe=self.args.unsafe_fixes)
+            applied = False
             if outcome.error:
                 self.errors.append(outcome.error)
-            elif outcome.source != source:
-                if self.args.diff:
-                    sys.stdout.write(_unified_diff(path, source, outcome.source))
-                    self.changed_files += 1
-                elif is_stdin:
-                    output = outcome.source
-                else:
-                    try:
-                        write_atomic(path, outcome.source, source)
-                    except WriteRefused as exc:
-                        self.errors.append(f"{path}:1:1: FPF000 {exc}")
-                        outcome = None  # type: ignore[assignment]
-                if outcome is not None:
-                    self.fixed += len(outcome.fixed)
-                    remaining = outcome.remaining
-            if outcome is not None and not outcome.error:
+            elif outcome.source == source:
+                applied = True
+            elif self.args.diff:
+                sys.stdout.write(_unified_diff(path, source, outcome.source))
+                self.changed_files += 1
+                applied = True
+            elif is_stdin:
+                applied = True
+            else:
+                try:
+                    write_atomic(path, outcome.source, source)
+                    applied = True
+                except WriteRefused as exc:
+                    self.errors.append(f"{path}:1:1: FPF000 {exc}")
+            if applied:
+                self.fixed += len(outcome.fixed)
                 self.unsafe_available += outcome.unsafe_available
+                remaining = outcome.remaining
+                final = outcome.source
         if is_stdin and self.args.fix and not self.args.diff:
-            sys.stdout.buffer.write(output)
+            sys.stdout.buffer.write(final)
             sys.stdout.flush()
-        self.findings.extend((path, d) for d in remaining)
+        self.findings.extend(Finding(path, d, final) for d in remaining)
 
     def report(self) -> int:
         args = self.args
         to_stderr = self.args.diff or (self.args.fix and "-" in args.paths)
         stream = sys.stderr if to_stderr else sys.stdout
         formatter = FORMATS[args.output_format]
-        lines = list(formatter(self.findings))  # type: ignore[arg-type]
-        for line, (_, diagnostic) in zip(lines, self.findings):
-            suffix = "" if not self.fixing or diagnostic.code in self.fixable else " (no automatic fix)"  # type: ignore[attr-defined]
-            stream.write(line + suffix + "\n")
+        stream.write(formatter(self.findings, Options(fixable=self.fixable, show_fix_status=self.fixing)))
         for error in self.errors:
             print(error, file=sys.stderr)
         remaining = len(self.findings)
