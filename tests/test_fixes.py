@@ -21,7 +21,8 @@ CASES = sorted(p for p in (TESTDATA / "fixes").glob("*.py") if not p.name.endswi
 
 
 def _unsafe(path: Path) -> bool:
-    return path.read_bytes().split(b"\n", 1)[0].strip() == b"# fix-options: --unsafe-fixes"
+    first = path.read_bytes().removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+    return first.strip() == b"# fix-options: --unsafe-fixes"
 
 
 def test_every_case_has_an_expected_file():

@@ -38,6 +38,7 @@ class _Proposal:
     unused: list[tuple[str, str | None, str | None]]
     start: tuple[int, int]
     end: tuple[int, int]
+    spans: list[tuple[tuple[int, int], tuple[int, int]]]  # one (start, end) per replacement
 
 
 class FixContext:
@@ -172,20 +173,29 @@ def _propose(ctx: FixContext, diagnostic: Diagnostic, function: Callable) -> _Pr
     ranges = [ctx.positions[r.old] for r in replacements if r.old in ctx.positions]
     if len(ranges) != len(replacements):
         return None
-    start = min((r.start.line, r.start.column) for r in ranges)
-    end = max((r.end.line, r.end.column) for r in ranges)
-    return _Proposal(diagnostic, list(replacements), list(ctx._imports), list(ctx._unused), start, end)
+    spans = [((r.start.line, r.start.column), (r.end.line, r.end.column)) for r in ranges]
+    start = min(span[0] for span in spans)
+    end = max(span[1] for span in spans)
+    return _Proposal(diagnostic, list(replacements), list(ctx._imports), list(ctx._unused), start, end, spans)
 
 
 def _choose(proposals: list[_Proposal]) -> list[_Proposal]:
-    """Non-overlapping proposals; where two overlap, the larger wins (deterministically)."""
+    """Proposals whose replacements do not overlap; where two overlap, the one with the larger
+    replacement wins (deterministically) and the other is re-evaluated on the next pass."""
     def size(p: _Proposal) -> tuple[int, int]:
-        return (p.end[0] - p.start[0], p.end[1] - p.start[1] if p.end[0] == p.start[0] else 10**6)
+        return max(
+            (end[0] - start[0], end[1] - start[1] if end[0] == start[0] else 10**6) for start, end in p.spans
+        )
+
+    def overlaps(a: _Proposal, b: _Proposal) -> bool:
+        return any(
+            not (a_end <= b_start or a_start >= b_end) for a_start, a_end in a.spans for b_start, b_end in b.spans
+        )
 
     ordered = sorted(proposals, key=lambda p: (size(p), (-p.start[0], -p.start[1])), reverse=True)
     chosen: list[_Proposal] = []
     for proposal in ordered:
-        if all(proposal.end <= other.start or proposal.start >= other.end for other in chosen):
+        if not any(overlaps(proposal, other) for other in chosen):
             chosen.append(proposal)
     return sorted(chosen, key=lambda p: p.start)
 

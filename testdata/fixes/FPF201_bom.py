@@ -1,0 +1,11 @@
+﻿"""A file with a UTF-8 BOM and non-ASCII text: « téléversement »."""
+from fastapi import FastAPI, UploadFile
+
+app = FastAPI(max_body_size=1 << 30)
+
+
+@app.post("/téléverser")
+def téléverser(fichier: UploadFile):
+    données = fichier.file.read()  # « tout »
+    with open("/srv/reçu.bin", "wb") as sortie:
+        sortie.write(données)

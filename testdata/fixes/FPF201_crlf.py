@@ -1,0 +1,19 @@
+"""A CRLF file: the copy loop keeps CRLF line endings."""
+from fastapi import FastAPI, UploadFile
+
+app = FastAPI(max_body_size=1 << 30)
+
+
+@app.post("/upload")
+async def upload(file: UploadFile):
+    data = await file.read()  # whole
+    with open(f"/srv/{file.filename}", "wb") as out:
+        out.write(data)
+
+
+@app.post("/keep")
+async def keep(file: UploadFile):
+    data = await file.read()
+    with open(f"/srv/{file.filename}", "wb") as out:
+        out.write(data)
+    return len(data)

@@ -1,0 +1,11 @@
+"""A CRLF file."""
+from fastapi import FastAPI, Request
+
+app = FastAPI()
+
+
+@app.put("/blob")
+async def put(request: Request):
+    with open("/srv/blob", "wb") as out:
+        async for chunk in request.stream():
+            out.write(chunk)

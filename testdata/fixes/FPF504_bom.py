@@ -1,0 +1,16 @@
+﻿"""A file with a UTF-8 BOM: the task fix keeps it."""
+import asyncio
+
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+async def notify(user: str) -> None:
+    ...
+
+
+@app.post("/greet")
+async def greet(user: str):
+    asyncio.create_task(notify(user))  # ☺ non-ASCII comment
+    return "héllo"

@@ -1,0 +1,32 @@
+"""An existing `_background_tasks` set is reused; `asyncio` is imported for the annotation only
+when the module does not import it."""
+from asyncio import create_task, ensure_future
+
+from fastapi import FastAPI
+
+app = FastAPI()
+_background_tasks = set()
+
+
+async def work(n: int) -> None:
+    ...
+
+
+@app.get("/a")
+async def a():
+    create_task(work(1)); return {"ok": True}
+
+
+@app.get("/b")
+async def b():
+    for n in range(3):
+        ensure_future(work(n))
+    create_task(work(4)).add_done_callback(
+        lambda t: print(t.result()),  # report
+    )
+
+
+@app.get("/silent")
+async def silent():
+    pending = [create_task(work(n)) for n in range(3)]
+    return pending
