@@ -1,0 +1,29 @@
+# fix-options: --unsafe-fixes
+"""FPF110 and the threadpool fixes together: a sync endpoint keeps its calls as they are."""
+import os
+import shutil
+
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+def load(url):
+    return requests.get(url).json()
+
+
+@app.get("/report")
+async def report(url: str):
+    data = load(url)
+    names = os.listdir("/srv")
+
+    async def cleanup():
+        shutil.rmtree("/tmp/report")
+
+    return data, names, cleanup
+
+
+async def refresh(url: str):
+    os.makedirs("/tmp/cache", exist_ok=True)
+    return load(url)
