@@ -139,11 +139,19 @@ def test_libcst_is_not_imported_without_fixable_findings(tmp_path: Path):
     assert proc.stdout.strip().splitlines()[-1] == "False"
 
 
-def test_no_fixable_findings_in_demo_app_after_unsafe_fix(tmp_path: Path):
+def test_demo_app_fixed_version(tmp_path: Path):
+    """The demo app, fixed with --unsafe-fixes, is exactly testdata/demo_app_fixed; a second run
+    changes nothing, and what remains has no automatic fix."""
     import shutil
 
     target = tmp_path / "demo_app"
     shutil.copytree(ROOT / "testdata" / "demo_app", target)
-    fix("--unsafe-fixes", "demo_app", cwd=tmp_path)
+    proc = fix("--unsafe-fixes", "demo_app", cwd=tmp_path)
+    assert proc.stderr.strip().splitlines()[-1] == "Fixed 15 findings (6 remaining)"
+    expected_dir = ROOT / "testdata" / "demo_app_fixed"
+    expected = sorted(p.relative_to(expected_dir) for p in expected_dir.rglob("*.py"))
+    assert sorted(p.relative_to(target) for p in target.rglob("*.py")) == expected
+    for relative in expected:
+        assert (target / relative).read_bytes() == (expected_dir / relative).read_bytes(), relative
     again = fix("--unsafe-fixes", "--diff", "demo_app", cwd=tmp_path)
     assert again.returncode == 0, again.stdout

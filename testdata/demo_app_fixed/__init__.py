@@ -1,0 +1,1 @@
+"""Inventory API: demo application used by the fastapi-perf README."""

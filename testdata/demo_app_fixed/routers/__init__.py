@@ -1,0 +1,1 @@
+"""HTTP routers for the inventory API."""
