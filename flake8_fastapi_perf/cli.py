@@ -5,6 +5,11 @@
     fastapi-perf-fix [PATHS...]       the same as check --fix
     fastapi-perf rule FPF101          print a rule's documentation
     fastapi-perf rule --all           list every rule
+
+    --output-format concise|full|json|json-lines|github|sarif   (check; default concise, or
+                                      ``output-format`` in [tool.fastapi-perf])
+    --statistics                      a count per code instead of the findings
+    rule --output-format json         the rule(s) as JSON, like ``ruff rule --output-format json``
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from .checker import check_source
 from .config import ConfigError, Settings, settings_for_directory
 from .fileio import WriteRefused, write_atomic
 from .discovery import iter_python_files
-from .output import FORMATS, Finding, Options
+from .output import FORMATS, HUMAN, NEEDS_FIXES, Finding, Options, project_root
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -35,7 +40,15 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files, directories, or - for stdin")
     check.add_argument("--select", default="", help="comma-separated codes or prefixes to report")
     check.add_argument("--ignore", default="", help="comma-separated codes or prefixes not to report")
-    check.add_argument("--output-format", choices=sorted(FORMATS), default="concise")
+    check.add_argument(
+        "--output-format",
+        choices=list(FORMATS),
+        default=None,
+        help="how to print findings (default: concise, or output-format in [tool.fastapi-perf])",
+    )
+    check.add_argument(
+        "--statistics", action="store_true", help="print a count per code instead of the findings"
+    )
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary")
     check.add_argument("--fix", action="store_true", help="apply safe fixes")
@@ -51,6 +64,7 @@ def _build_parser() -> argparse.ArgumentParser:
     rule = sub.add_parser("rule", help="print the documentation of a rule")
     rule.add_argument("code", nargs="?", help="a rule code, e.g. FPF101")
     rule.add_argument("--all", action="store_true", help="list every rule")
+    rule.add_argument("--output-format", choices=["text", "json"], default="text")
     return parser
 
 
@@ -66,14 +80,9 @@ def _fixable_codes() -> frozenset[str]:
 
 
 def _decode(data: bytes) -> str:
-    import io
-    import tokenize
+    from .diagnostics import decode_source
 
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        return data.decode(encoding)
-    except (SyntaxError, LookupError, UnicodeDecodeError):
-        return data.decode("utf-8", errors="replace")
+    return decode_source(data)
 
 
 def _unified_diff(path: str, before: bytes, after: bytes) -> str:
@@ -102,7 +111,14 @@ class _Run:
         self.fixed = 0
         self.unsafe_available = 0
         self.changed_files = 0
-        self.fixable = _fixable_codes() if self.fixing else frozenset()
+        self.fixable = _fixable_codes()  # rule-level: known without importing LibCST
+        self.output_format = args.output_format or "concise"
+
+    def resolve_output_format(self) -> None:
+        """The command line's --output-format, else the project's ``output-format``, else concise."""
+        if self.args.output_format is None:
+            configured = getattr(settings_for_directory(os.getcwd()), "output_format", None)
+            self.output_format = configured or "concise"
 
     def settings_for(self, path: str) -> Settings:
         project = settings_for_directory(os.path.dirname(os.path.abspath(path)))
@@ -118,7 +134,9 @@ class _Run:
             if path == "-":
                 yield (self.args.stdin_filename or "-", True)
             else:
-                for file in iter_python_files([path], self.errors):
+                where = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+                patterns = settings_for_directory(os.path.abspath(where)).exclude_patterns()
+                for file in iter_python_files([path], self.errors, exclude=patterns):
                     yield (file, False)
 
     def process(self, path: str, is_stdin: bool) -> None:
@@ -166,14 +184,29 @@ class _Run:
         if is_stdin and self.args.fix and not self.args.diff:
             sys.stdout.buffer.write(final)
             sys.stdout.flush()
+        if (
+            self.output_format in NEEDS_FIXES
+            and not self.args.statistics
+            and any(d.code in self.fixable for d in remaining)
+        ):
+            from .fixes.edits import with_fixes  # LibCST is imported only here
+
+            remaining = with_fixes(final, path, settings, remaining)
         self.findings.extend(Finding(path, d, final) for d in remaining)
 
     def report(self) -> int:
         args = self.args
         to_stderr = self.args.diff or (self.args.fix and "-" in args.paths)
         stream = sys.stderr if to_stderr else sys.stdout
-        formatter = FORMATS[args.output_format]
-        stream.write(formatter(self.findings, Options(fixable=self.fixable, show_fix_status=self.fixing)))
+        options = Options(fixable=self.fixable, show_fix_status=self.fixing, root=project_root())
+        if args.statistics:
+            from .output.text import statistics, statistics_json
+
+            formatter = statistics_json if self.output_format == "json" else statistics
+        else:
+            formatter = FORMATS[self.output_format]
+        stream.write(formatter(self.findings, options))
+        stream.flush()
         for error in self.errors:
             print(error, file=sys.stderr)
         remaining = len(self.findings)
@@ -183,7 +216,7 @@ class _Run:
             if self.unsafe_available and not args.unsafe_fixes:
                 extra = f", {self.unsafe_available} unsafe fix{'es' if self.unsafe_available != 1 else ''} available with --unsafe-fixes"
             print(f"{verb} {self.fixed} finding{'s' if self.fixed != 1 else ''} ({remaining} remaining{extra})", file=sys.stderr)
-        elif not args.quiet and remaining:
+        elif not args.quiet and remaining and not args.statistics and self.output_format in HUMAN:
             print(f"Found {remaining} finding{'s' if remaining != 1 else ''}.", file=sys.stderr)
         if self.errors:
             return EXIT_ERROR
@@ -197,6 +230,7 @@ class _Run:
 def run_check(args: argparse.Namespace) -> int:
     run = _Run(args)
     try:
+        run.resolve_output_format()
         for path, is_stdin in run.inputs():
             run.process(path, is_stdin)
     except ConfigError as exc:
@@ -209,6 +243,18 @@ def run_rule(args: argparse.Namespace) -> int:
     from .rules import all_rules
 
     rules = all_rules()
+    if args.output_format == "json":
+        import json
+
+        if args.all or not args.code:
+            print(json.dumps([_rule_json(rule) for rule in rules.values()], indent=2))
+            return EXIT_CLEAN
+        found = rules.get(args.code.upper())
+        if found is None:
+            print(f"fastapi-perf: error: unknown rule {args.code!r}", file=sys.stderr)
+            return EXIT_ERROR
+        print(json.dumps(_rule_json(found), indent=2))
+        return EXIT_CLEAN
     if args.all or not args.code:
         for code, rule in rules.items():
             fix = f" [fix: {rule.fix}]" if rule.fix else ""
@@ -222,6 +268,26 @@ def run_rule(args: argparse.Namespace) -> int:
     print(rule.summary + "\n")
     print(rule.docs())
     return EXIT_CLEAN
+
+
+def _rule_json(rule: type) -> dict:
+    """One rule as ``ruff rule --output-format json`` describes one (plus the fix's applicability
+    and the docs page)."""
+    from .output import rule_url
+
+    return {
+        "name": rule.name,
+        "code": rule.code,
+        "linter": "flake8-fastapi-perf",
+        "summary": rule.summary,
+        # the fixers handle the common shapes of a finding, not every one
+        "fix": "Fix is sometimes available." if rule.fix else "Fix is not available.",
+        "fix_availability": "Sometimes" if rule.fix else "None",
+        "fix_applicability": rule.fix,
+        "explanation": rule.docs() + "\n",
+        "preview": False,
+        "url": rule_url(rule.code),
+    }
 
 
 def fix_main(argv: Sequence[str] | None = None) -> int:

@@ -10,7 +10,14 @@ pyproject key       flake8 option                         value
 ``select``          (flake8's own ``--select``)           codes or prefixes to report
 ``ignore``          (flake8's own ``--ignore``)           codes or prefixes not to report
 ``per-file-ignores`` (flake8's own)                       ``{"tests/*" = ["FPF1"]}``
+``extend-select``   (flake8's own ``--extend-select``)    codes or prefixes added to ``select``
+``exclude``         (command line only)                   glob patterns; replaces the default list
+``extend-exclude``  (command line only)                   glob patterns added to the default list
+``unsafe-fixes``    (command line only)                   apply unsafe fixes with ``--fix``
+``output-format``   (command line only)                   concise, full, json, json-lines, github, sarif
 =================== ===================================== =========================================
+
+An unknown key or a bad value is an error that names the key and the file.
 """
 
 from __future__ import annotations
@@ -30,7 +37,11 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-KNOWN_KEYS = frozenset(["extend-blocking", "allow", "select", "ignore", "per-file-ignores"])
+KNOWN_KEYS = frozenset(
+    ["extend-blocking", "allow", "select", "extend-select", "ignore", "per-file-ignores", "exclude",
+     "extend-exclude", "unsafe-fixes", "output-format"]
+)
+OUTPUT_FORMATS = ("concise", "full", "json", "json-lines", "github", "sarif")
 #: The codes an ``extend-blocking`` entry may name: the rules that flag one blocking call.
 BLOCKING_CODES = ("FPF101", "FPF102", "FPF103", "FPF104", "FPF105", "FPF106")
 _CODE_PREFIX = re.compile(r"^FPF[0-9]{0,3}$")
@@ -43,10 +54,15 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class Settings:
     select: tuple[str, ...] = ()  # empty: every code
+    extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     extend_blocking: tuple[tuple[str, str], ...] = ()
     allow: frozenset[str] = frozenset()
+    exclude: tuple[str, ...] | None = None  # None: the default list of tool and environment folders
+    extend_exclude: tuple[str, ...] = ()
+    unsafe_fixes: bool | None = None
+    output_format: str | None = None
     root: str | None = None  # the directory of the pyproject.toml they came from
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
@@ -55,7 +71,7 @@ class Settings:
         return _merged_table(self.extend_blocking)
 
     def is_enabled(self, code: str, filename: str | None = None) -> bool:
-        if self.select and not code.startswith(self.select):
+        if self.select and not code.startswith(self.select) and not code.startswith(self.extend_select or ("\0",)):
             return False
         if self.ignore and code.startswith(self.ignore):
             return False
@@ -70,13 +86,23 @@ class Settings:
         return replace(
             self,
             select=other.select or self.select,
+            extend_select=self.extend_select + other.extend_select,
             ignore=self.ignore + other.ignore,
             per_file_ignores=self.per_file_ignores + other.per_file_ignores,
             extend_blocking=self.extend_blocking + other.extend_blocking,
             allow=self.allow | other.allow,
+            exclude=other.exclude if other.exclude is not None else self.exclude,
+            extend_exclude=self.extend_exclude + other.extend_exclude,
+            unsafe_fixes=other.unsafe_fixes if other.unsafe_fixes is not None else self.unsafe_fixes,
+            output_format=other.output_format or self.output_format,
             root=other.root or self.root,
             warnings=self.warnings + other.warnings,
         )
+
+    def exclude_patterns(self) -> tuple[str, ...]:
+        from .discovery import DEFAULT_EXCLUDE
+
+        return (DEFAULT_EXCLUDE if self.exclude is None else self.exclude) + self.extend_exclude
 
 
 @lru_cache(maxsize=32)
@@ -143,27 +169,72 @@ def _names(value: object, where: str) -> frozenset[str]:
     return frozenset(v.strip() for v in value if v.strip())
 
 
+def _patterns(value: object, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: expected a list of glob patterns")
+    return tuple(v.strip().rstrip("/") for v in value if v.strip())
+
+
 def settings_from_table(table: dict, source: str, root: str | None = None) -> Settings:
-    """Validate a ``[tool.fastapi-perf]`` table; unknown keys become warnings."""
-    warnings = tuple(
-        f"{source}: unknown key '{key}' in [tool.fastapi-perf] (known: {', '.join(sorted(KNOWN_KEYS))})"
-        for key in table
-        if key not in KNOWN_KEYS
-    )
+    """Validate a ``[tool.fastapi-perf]`` table: an unknown key or a bad value is an error that
+    names the key and the file."""
+    for key in table:
+        if key not in KNOWN_KEYS:
+            raise ConfigError(
+                f"{source}: unknown key '{key}' in [tool.fastapi-perf] (known: {', '.join(sorted(KNOWN_KEYS))})"
+            )
     per_file: list[tuple[str, tuple[str, ...]]] = []
     pfi = table.get("per-file-ignores", {})
     if not isinstance(pfi, dict):
         raise ConfigError(f"{source}: per-file-ignores: expected a table of pattern = [codes]")
     for pattern, codes in pfi.items():
         per_file.append((pattern, _codes(codes, f"{source}: per-file-ignores.{pattern}")))
+    unsafe = table.get("unsafe-fixes")
+    if unsafe is not None and not isinstance(unsafe, bool):
+        raise ConfigError(f"{source}: unsafe-fixes: expected true or false")
+    output_format = table.get("output-format")
+    if output_format is not None and output_format not in OUTPUT_FORMATS:
+        raise ConfigError(f"{source}: output-format: expected one of {', '.join(OUTPUT_FORMATS)}")
     return Settings(
         select=_codes(table.get("select", []), f"{source}: select"),
+        extend_select=_codes(table.get("extend-select", []), f"{source}: extend-select"),
         ignore=_codes(table.get("ignore", []), f"{source}: ignore"),
         per_file_ignores=tuple(per_file),
         extend_blocking=parse_blocking_entries(table.get("extend-blocking", []), f"{source}: extend-blocking"),
         allow=_names(table.get("allow", []), f"{source}: allow"),
+        exclude=_patterns(table["exclude"], f"{source}: exclude") if "exclude" in table else None,
+        extend_exclude=_patterns(table.get("extend-exclude", []), f"{source}: extend-exclude"),
+        unsafe_fixes=unsafe,
+        output_format=output_format,
         root=root,
-        warnings=warnings,
+    )
+
+
+def _ruff_warning(data: dict, path: Path) -> str | None:
+    """A warning when the project configures ruff without keeping our codes as external."""
+    ruff = data.get("tool", {}).get("ruff")
+    if ruff is None:
+        for name in ("ruff.toml", ".ruff.toml"):
+            candidate = path.parent / name
+            if candidate.is_file():
+                try:
+                    with open(candidate, "rb") as fh:
+                        ruff = tomllib.load(fh)
+                except (OSError, tomllib.TOMLDecodeError):
+                    return None
+                path = candidate
+                break
+    if not isinstance(ruff, dict):
+        return None
+    lint = ruff.get("lint", {}) if isinstance(ruff.get("lint", {}), dict) else {}
+    external = list(lint.get("external", [])) + list(ruff.get("external", []))
+    if any(isinstance(e, str) and e and (e.upper().startswith("FPF") or "FPF".startswith(e.upper())) for e in external):
+        return None
+    return (
+        f"{path}: ruff is configured but does not list FPF in lint.external; ruff will report our "
+        f"`# noqa: FPF...` comments as unused (RUF100): add `external = [\"FPF\"]` to [tool.ruff.lint]"
     )
 
 
@@ -173,12 +244,14 @@ def load_pyproject(path: Path) -> Settings:
             data = tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    warning = _ruff_warning(data, path)
+    extra = (warning,) if warning else ()
     table = data.get("tool", {}).get("fastapi-perf")
     if table is None:
-        return Settings(root=str(path.parent))
+        return Settings(root=str(path.parent), warnings=extra)
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.fastapi-perf] must be a table")
-    return settings_from_table(table, str(path), str(path.parent))
+    return replace(settings_from_table(table, str(path), str(path.parent)), warnings=extra)
 
 
 @lru_cache(maxsize=256)

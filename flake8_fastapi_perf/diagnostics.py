@@ -8,6 +8,7 @@ offset that ``ast`` reports and flake8 expects.  Conversions to other column con
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 
 
@@ -61,3 +62,50 @@ def byte_col_to_char_col(line_text: str, byte_col: int) -> int:
     if line_text.isascii():
         return byte_col
     return len(line_text.encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
+
+
+def char_col_to_byte_col(line_text: str, char_col: int) -> int:
+    """Convert a character offset within ``line_text`` to an ast (UTF-8 byte) offset."""
+    if line_text.isascii():
+        return char_col
+    return len(line_text[:char_col].encode("utf-8"))
+
+
+def decode_source(data: bytes) -> str:
+    """A file's text as Python reads it: its coding cookie or BOM, else UTF-8 (bad bytes replaced).
+
+    The BOM is dropped, as ``ast`` does, so columns computed on the text match ``ast``'s.
+    """
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        text = data.decode("utf-8", errors="replace")
+        return text[1:] if text.startswith("\ufeff") else text
+
+
+#: Python's line terminators (``str.splitlines`` also splits at form feeds and others, ``ast`` does not).
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """``text``'s lines as ``ast`` numbers them (line ``n`` is ``lines[n - 1]``), without terminators."""
+    return _LINE_BREAK.split(text)
+
+
+def line_starts(text: str) -> list[int]:
+    """The character offset of the start of each line of ``text`` (as :func:`split_lines` counts them)."""
+    return [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
+
+
+def char_location(lines: list[str], line: int, byte_col: int) -> tuple[int, int]:
+    """``(row, column)``, both 1-based, the column in characters (ruff's and SARIF's convention with
+    ``columnKind: unicodeCodePoints``), for an ast position (1-based line, UTF-8 byte offset).
+
+    A line past the end of the text (an edit that ends after the final newline) counts as empty.
+    """
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    return line, byte_col_to_char_col(text, byte_col) + 1

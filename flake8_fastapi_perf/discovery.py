@@ -1,27 +1,92 @@
-"""Which files a run checks: paths named on the command line, and the .py files below directories."""
+"""Which files a run checks: paths named on the command line, and the .py files below directories.
+
+Directories are walked in sorted order, skipping the usual tool and environment folders (as
+ruff does), the `exclude`/`extend-exclude` patterns of the configuration, and whatever the
+`.gitignore` files of the tree ignore (nested ones too).  Files named explicitly are always
+checked.
+"""
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Iterator, Sequence
 
-#: Directories never walked into (unless named on the command line).
-EXCLUDED_DIRS = frozenset(
-    [".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "build", "dist",
-     "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".fastapi_perf_cache", "site-packages"]
+#: Directories never walked into (unless named on the command line); `exclude` replaces this list.
+DEFAULT_EXCLUDE = (
+    ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints", ".mypy_cache",
+    ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".ruff_cache", ".svn", ".tox", ".venv",
+    ".vscode", "__pypackages__", "__pycache__", "_build", "buck-out", "build", "dist", "node_modules",
+    "site-packages", "venv", ".fastapi_perf_cache", "*.egg-info",
 )
 PYTHON_SUFFIXES = (".py",)
 
 
-def iter_python_files(paths: Sequence[str], errors: list[str]) -> Iterator[str]:
+def _gitignore(directory: str):  # type: ignore[no-untyped-def]
+    path = os.path.join(directory, ".gitignore")
+    if not os.path.isfile(path):
+        return None
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    import pathspec  # only when a tree has a .gitignore
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def _excluded(name: str, relative: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(relative, p) for p in patterns)
+
+
+def _walk(top: str, patterns: Sequence[str], use_gitignore: bool) -> Iterator[str]:
+    # (directory, [(base directory of a .gitignore, its spec)])
+    stack: list[tuple[str, list]] = [(top, [])]
+    while stack:
+        directory, specs = stack.pop()
+        if use_gitignore:
+            spec = _gitignore(directory)
+            if spec is not None:
+                specs = [*specs, (directory, spec)]
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            continue
+        subdirs = []
+        for entry in entries:
+            relative = os.path.relpath(entry.path, top).replace(os.sep, "/")
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                is_file = entry.is_file()
+            except OSError:
+                continue
+            if _excluded(entry.name, relative, patterns):
+                continue
+            if specs and any(
+                spec.match_file(os.path.relpath(entry.path, base).replace(os.sep, "/") + ("/" if is_dir else ""))
+                for base, spec in specs
+            ):
+                continue
+            if is_dir:
+                subdirs.append((entry.path, specs))  # symlinked directories are not followed (no loops)
+            elif is_file and entry.name.endswith(PYTHON_SUFFIXES):
+                yield entry.path
+        stack.extend(reversed(subdirs))
+
+
+def iter_python_files(
+    paths: Sequence[str],
+    errors: list[str],
+    exclude: Sequence[str] = DEFAULT_EXCLUDE,
+    use_gitignore: bool = True,
+) -> Iterator[str]:
     """Files named on the command line, and the .py files below named directories (sorted)."""
     for path in paths:
         if os.path.isdir(path):
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if d not in EXCLUDED_DIRS and not d.endswith(".egg-info"))
-                for name in sorted(files):
-                    if name.endswith(PYTHON_SUFFIXES):
-                        yield os.path.join(root, name)
+            for found in _walk(path, exclude, use_gitignore):
+                # keep "./x.py" for "." and "dir/x.py" for "dir", as os.walk did
+                yield found
         elif os.path.exists(path):
             yield path
         else:

@@ -54,12 +54,14 @@ def test_select_ignore_per_file_ignores(tmp_path: Path):
     assert [(f[0], f[3]) for f in parse_findings(via_flake8.stdout)] == [("./app.py", "FPF102")]
 
 
-def test_unknown_key_warns_with_its_name(tmp_path: Path):
+def test_unknown_key_is_an_error_naming_key_and_file(tmp_path: Path):
     setup(tmp_path, 'alow = ["requests"]')
     proc = fastapi_perf("check", "app.py", cwd=tmp_path)
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert "unknown key 'alow'" in proc.stderr
     assert "pyproject.toml" in proc.stderr
+    via_flake8 = flake8("--select", "FPF", "app.py", cwd=tmp_path)
+    assert "FPF000 configuration error" in via_flake8.stdout and "alow" in via_flake8.stdout
 
 
 def test_bad_value_is_an_error_naming_key_and_file(tmp_path: Path):
@@ -89,3 +91,38 @@ def test_flake8_bad_option_value_is_reported(tmp_path: Path):
     (tmp_path / "app.py").write_text(APP)
     proc = flake8("--select", "FPF", "--fastapi-perf-extend-blocking", "nocode", "app.py", cwd=tmp_path)
     assert "FPF000 configuration error" in proc.stdout
+
+
+def test_extend_select_adds_to_select(tmp_path: Path):
+    setup(tmp_path, 'select = ["FPF103"]\nextend-select = ["FPF101"]')
+    assert codes_of(fastapi_perf("check", "app.py", cwd=tmp_path)) == [(8, "FPF101")]
+
+
+def test_exclude_extend_exclude_and_gitignore(tmp_path: Path):
+    setup(tmp_path, 'extend-exclude = ["generated", "legacy_*.py"]')
+    for name in ("generated/a.py", "legacy_b.py", "ignored_dir/c.py", "kept/d.py", "build/e.py", "notes.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(APP)
+    (tmp_path / ".gitignore").write_text("ignored_dir/\nnotes.py\n")
+    proc = fastapi_perf("check", ".", cwd=tmp_path)
+    assert sorted({f[0] for f in parse_findings(proc.stdout)}) == ["./app.py", "./kept/d.py"]
+    # a file named explicitly is checked even when excluded
+    assert parse_findings(fastapi_perf("check", "legacy_b.py", cwd=tmp_path).stdout)
+
+
+def test_exclude_replaces_the_default_list(tmp_path: Path):
+    setup(tmp_path, 'exclude = ["skipme"]')
+    for name in ("build/a.py", "skipme/b.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(APP)
+    proc = fastapi_perf("check", ".", cwd=tmp_path)
+    assert sorted({f[0] for f in parse_findings(proc.stdout)}) == ["./app.py", "./build/a.py"]
+
+
+def test_warns_once_when_ruff_does_not_keep_our_noqa_codes(tmp_path: Path):
+    setup(tmp_path, 'allow = []\n[tool.ruff.lint]\nselect = ["E"]')
+    (tmp_path / "other.py").write_text(APP)
+    proc = fastapi_perf("check", ".", cwd=tmp_path)
+    assert proc.stderr.count('external = ["FPF"]') == 1
+    setup(tmp_path, 'allow = []\n[tool.ruff.lint]\nexternal = ["FPF"]')
+    assert "external" not in fastapi_perf("check", ".", cwd=tmp_path).stderr

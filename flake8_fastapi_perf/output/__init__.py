@@ -1,15 +1,32 @@
 """Output formats for the command line.
 
 A format is a function ``(findings, options) -> str`` registered in ``FORMATS``; it returns the
-whole text to print (with a final newline, or "" for nothing).  ``concise`` is flake8's format.
+whole text to print (with a final newline, or "" for nothing).  ``concise`` is flake8's format;
+the others follow ruff's formats of the same names (:mod:`.text`: ``full`` and the statistics,
+:mod:`.machine`: ``json``, ``json-lines`` and ``github``, :mod:`.sarif`: SARIF 2.1.0).
+
+Formats in ``NEEDS_FIXES`` show each finding's fix: the command line computes them (with LibCST,
+see :mod:`..fixes.edits`) into ``Diagnostic.fix`` before formatting, only for files with a
+finding whose rule has a fix.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, char_location, decode_source, split_lines
+
+#: The documentation page of a rule (the one place that knows where the docs live).
+RULE_DOCS_URL = "https://github.com/flake8-fastapi-perf/flake8-fastapi-perf/blob/main/docs/rules/{code}.md"
+#: The project's home page (SARIF ``informationUri``).
+HOMEPAGE = "https://github.com/flake8-fastapi-perf/flake8-fastapi-perf"
+
+
+def rule_url(code: str) -> str:
+    return RULE_DOCS_URL.format(code=code)
 
 
 @dataclass(frozen=True)
@@ -20,11 +37,64 @@ class Finding:
     diagnostic: Diagnostic
     source: bytes = field(default=b"", repr=False, compare=False)  # the file's bytes
 
+    @property
+    def lines(self) -> list[str]:
+        """The file's lines as ``ast`` numbers them (``lines[line - 1]``), without terminators."""
+        return _lines(self.source)
+
+    def line_text(self, line: int) -> str:
+        lines = self.lines
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+    def location(self) -> tuple[int, int]:
+        """``(row, column)`` of the start, 1-based, column in characters (ruff's convention)."""
+        d = self.diagnostic
+        return char_location(self.lines, d.line, d.col)
+
+    def end_location(self) -> tuple[int, int]:
+        d = self.diagnostic
+        return char_location(self.lines, d.end_line, d.end_col)
+
+    def char_location(self, line: int, byte_col: int) -> tuple[int, int]:
+        """Any ast position of this file (an edit's) in ruff's convention."""
+        return char_location(self.lines, line, byte_col)
+
+
+@lru_cache(maxsize=16)
+def _lines(source: bytes) -> list[str]:
+    return split_lines(decode_source(source)) if source else []
+
 
 @dataclass(frozen=True)
 class Options:
     fixable: frozenset[str] = frozenset()  # codes with an automatic fix
     show_fix_status: bool = False  # append "(no automatic fix)" where there is none
+    root: str = ""  # the project root: SARIF and GitHub paths are relative to it ("" = cwd)
+
+
+def project_root(start: str | None = None) -> str:
+    """The nearest directory at or above ``start`` (default: the current directory) with a
+    ``.git`` or a ``pyproject.toml``, else ``start`` itself."""
+    start = os.path.abspath(start or os.getcwd())
+    current = start
+    while True:
+        if os.path.exists(os.path.join(current, ".git")) or os.path.isfile(os.path.join(current, "pyproject.toml")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return start
+        current = parent
+
+
+def relative_path(path: str, root: str) -> str | None:
+    """``path`` relative to ``root`` with forward slashes, or None when it lies outside."""
+    try:
+        relative = os.path.relpath(os.path.abspath(path), root or os.getcwd())
+    except ValueError:  # another drive (Windows)
+        return None
+    if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+        return None
+    return relative.replace(os.sep, "/")
 
 
 def concise(findings: Sequence[Finding], options: Options) -> str:
@@ -37,4 +107,17 @@ def concise(findings: Sequence[Finding], options: Options) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-FORMATS: dict[str, Callable[[Sequence[Finding], Options], str]] = {"concise": concise}
+from . import machine, sarif, text  # noqa: E402  (they use Finding and Options)
+
+FORMATS: dict[str, Callable[[Sequence[Finding], Options], str]] = {
+    "concise": concise,
+    "full": text.full,
+    "json": machine.json_format,
+    "json-lines": machine.json_lines,
+    "github": machine.github,
+    "sarif": sarif.sarif,
+}
+#: Formats that show fixes (their findings need ``Diagnostic.fix`` computed).
+NEEDS_FIXES = frozenset(["full", "json", "json-lines", "sarif"])
+#: Formats read by people (the command line adds its "Found N findings." summary on stderr).
+HUMAN = frozenset(["concise", "full"])
