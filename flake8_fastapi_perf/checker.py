@@ -6,6 +6,7 @@ import ast
 import sys
 import warnings
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .analysis.context import ModuleContext
 from .config import Settings
@@ -13,18 +14,29 @@ from .diagnostics import Diagnostic
 from .noqa import filter_noqa
 from .rules import blocking, bodies, middleware, resources, state
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .analysis.project import ProjectIndex
+
 #: Rule families: modules with ``NEEDLES`` (prefilter) and ``check(ctx)``.
 FAMILIES = (blocking, bodies, middleware, resources, state)
 
 
-def check_tree(tree: ast.Module, settings: Settings, filename: str = "<unknown>") -> list[Diagnostic]:
-    """Every enabled finding in an already parsed module, sorted by position."""
-    ctx = ModuleContext(tree, settings, filename)
+def check_tree(tree: ast.Module, settings: Settings, filename: str = "<unknown>",
+               project: ProjectIndex | None = None) -> list[Diagnostic]:
+    """Every enabled finding in an already parsed module, sorted by position.
+
+    With ``project`` (the CLI's :class:`~.analysis.project.ProjectIndex`), FPF107 follows sync
+    helpers into the project's other modules, and blocking calls in coroutines that the project
+    only runs at startup/shutdown are not reported.  Without it (flake8), the module stands alone.
+    """
+    ctx = ModuleContext(tree, settings, filename, project)
     found: list[Diagnostic] = []
     for family in FAMILIES:
         for diagnostic in family.check(ctx):
             if settings.is_enabled(diagnostic.code, filename):
                 found.append(diagnostic)
+    if project is not None and found:
+        found = project.drop_outside_requests(ctx, found)
     found.sort(key=Diagnostic.sort_key)
     return found
 
@@ -54,15 +66,23 @@ def _syntax_error_line(filename: str, exc: SyntaxError) -> str:
     return f"{filename}:{line}:{col}: FPF000 cannot parse: {msg}{hint}"
 
 
-def check_source(source: bytes, filename: str, settings: Settings, prefilter: bool = True) -> FileResult:
-    """Check one file's bytes as the command line does: prefilter, parse, rules, ``# noqa``."""
+def check_source(source: bytes, filename: str, settings: Settings, prefilter: bool = True,
+                 project: ProjectIndex | None = None) -> FileResult:
+    """Check one file's bytes as the command line does: prefilter, parse, rules, ``# noqa``.
+
+    With ``project``, a file the index already parsed (for an importer) is not parsed again,
+    and the tree parsed here is handed to the index for later importers."""
     result = FileResult(filename)
+    if project is not None:
+        project.update_source(filename, source)
     if prefilter and not may_have_findings(source):
         return result
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SyntaxWarnings are the compiler's business, not ours
-            tree = ast.parse(source, filename=filename)
+        tree = project.cached_tree(filename, source) if project is not None else None
+        if tree is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # SyntaxWarnings are the compiler's business, not ours
+                tree = ast.parse(source, filename=filename)
     except SyntaxError as exc:
         result.error = _syntax_error_line(filename, exc)
         return result
@@ -75,7 +95,13 @@ def check_source(source: bytes, filename: str, settings: Settings, prefilter: bo
         return result
     result.parsed = True
     try:
-        diagnostics = check_tree(tree, settings, filename)
+        if project is not None:
+            project.register(filename, tree, source)
+        try:
+            diagnostics = check_tree(tree, settings, filename, project)
+        finally:
+            if project is not None:
+                project.release(filename)
     except RecursionError:
         result.error = f"{filename}:1:1: FPF000 analysis stopped: expressions nested too deeply"
         return result

@@ -113,6 +113,7 @@ class _Run:
         self.changed_files = 0
         self.fixable = _fixable_codes()  # rule-level: known without importing LibCST
         self.output_format = args.output_format or "concise"
+        self.project = None  # the ProjectIndex of the run (set by run_check)
 
     def resolve_output_format(self) -> None:
         """The command line's --output-format, else the project's ``output-format``, else concise."""
@@ -150,7 +151,7 @@ class _Run:
             except OSError as exc:
                 self.errors.append(f"{path}:1:1: FPF000 cannot read: {exc.strerror or exc}")
                 return
-        result = check_source(source, path, settings, prefilter=not self.args.no_prefilter)
+        result = check_source(source, path, settings, prefilter=not self.args.no_prefilter, project=self.project)
         if result.error:
             self.errors.append(result.error)
         remaining = result.diagnostics
@@ -228,11 +229,21 @@ class _Run:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from .analysis.project import ProjectIndex
+
     run = _Run(args)
     try:
         run.resolve_output_format()
-        for path, is_stdin in run.inputs():
-            run.process(path, is_stdin)
+        inputs = list(run.inputs())
+        # one index of the files being checked, for FPF107 across modules (never imports them)
+        run.project = ProjectIndex.build(
+            [path for path, is_stdin in inputs if not is_stdin],
+            roots=[path for path in args.paths if path != "-" and os.path.isdir(path)],
+        )
+        with run.project.session():
+            for path, is_stdin in inputs:
+                run.process(path, is_stdin)
+                run.project.release(path)
     except ConfigError as exc:
         print(f"fastapi-perf: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

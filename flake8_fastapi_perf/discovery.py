@@ -36,41 +36,57 @@ def _gitignore(directory: str):  # type: ignore[no-untyped-def]
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-def _excluded(name: str, relative: str, patterns: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(relative, p) for p in patterns)
+class _Patterns:
+    """Exclude patterns: plain names are a set lookup, globs one compiled regular expression."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        import re
+
+        self.names = frozenset(p for p in patterns if not any(c in p for c in "*?[/"))
+        globs = [fnmatch.translate(p) for p in patterns if p not in self.names]
+        self.regex = re.compile("|".join(globs)) if globs else None
+
+    def match(self, name: str, relative: str) -> bool:
+        if name in self.names:
+            return True
+        regex = self.regex
+        return regex is not None and (regex.match(name) is not None or regex.match(relative) is not None)
 
 
 def _walk(top: str, patterns: Sequence[str], use_gitignore: bool) -> Iterator[str]:
-    # (directory, [(base directory of a .gitignore, its spec)])
-    stack: list[tuple[str, list]] = [(top, [])]
+    excluded = _Patterns(patterns)
+    # (directory, its path relative to top, [(base directory of a .gitignore, its spec)])
+    stack: list[tuple[str, str, list]] = [(top, "", [])]
     while stack:
-        directory, specs = stack.pop()
+        directory, prefix, specs = stack.pop()
         if use_gitignore:
             spec = _gitignore(directory)
             if spec is not None:
-                specs = [*specs, (directory, spec)]
+                specs = [*specs, (directory, prefix, spec)]
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError:
             continue
         subdirs = []
         for entry in entries:
-            relative = os.path.relpath(entry.path, top).replace(os.sep, "/")
+            relative = prefix + entry.name
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
-                is_file = entry.is_file()
+                is_file = not is_dir and entry.is_file()
             except OSError:
                 continue
-            if _excluded(entry.name, relative, patterns):
+            if not is_dir and not (is_file and entry.name.endswith(PYTHON_SUFFIXES)):
+                continue
+            if excluded.match(entry.name, relative):
                 continue
             if specs and any(
-                spec.match_file(os.path.relpath(entry.path, base).replace(os.sep, "/") + ("/" if is_dir else ""))
-                for base, spec in specs
+                spec.match_file(relative[len(base_prefix):] + ("/" if is_dir else ""))
+                for _, base_prefix, spec in specs
             ):
                 continue
             if is_dir:
-                subdirs.append((entry.path, specs))  # symlinked directories are not followed (no loops)
-            elif is_file and entry.name.endswith(PYTHON_SUFFIXES):
+                subdirs.append((entry.path, relative + "/", specs))  # symlinked dirs are not followed
+            else:
                 yield entry.path
         stack.extend(reversed(subdirs))
 

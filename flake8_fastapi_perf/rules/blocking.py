@@ -8,6 +8,7 @@ the app serves requests or after it stopped.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from typing import ClassVar
 
@@ -272,9 +273,11 @@ class CpuBound(_BlockingCall):
 class BlockingHelper(Rule):
     """
     ## What it does
-    Flags an `async def` calling a sync function of the same module that, directly or through
-    further sync helpers (any depth), makes a blocking call. The message names the chain, e.g.
-    `load_twice() -> load_remote() -> requests.get()`.
+    Flags an `async def` calling a sync function that, directly or through further sync helpers
+    (any depth), makes a blocking call. The message names the chain, e.g.
+    `load_twice() -> load_remote() -> requests.get()`. flake8 sees one file at a time, so there
+    the helpers are those of the same module; `fastapi-perf check` also follows helpers into the
+    other modules it checks (`load() -> app.services.remote.fetch() -> requests.get()`).
 
     ## Why is this bad?
     The helper runs on the event loop like any other code of the coroutine, so its blocking call
@@ -308,10 +311,12 @@ class BlockingHelper(Rule):
     fix = "unsafe"
 
     @classmethod
-    def message(cls, chain: Chain, where: str) -> str:
-        first = chain.helpers[0].qualname
+    def message(cls, chain: Chain, where: str, here: str | None = None, first: str | None = None) -> str:
+        """``here``: the checked module's name (project runs: helpers of other modules are
+        qualified with theirs); ``first``: how the call site spells the first helper."""
+        first = first or chain.helpers[0].qualname
         return (
-            f"{chain.render()} blocks the event loop in {where}; "
+            f"{chain.render(here)} blocks the event loop in {where}; "
             f"use await run_in_threadpool({first}, ...) or make the helper async"
         )
 
@@ -397,7 +402,7 @@ def check(ctx: ModuleContext) -> Iterator[Diagnostic]:
         where = model.describe(fn)
         if role in ("endpoint", "dependency") and not fn.has_await:
             first = found[0]
-            name, call = (first.name, first.call) if isinstance(first, Blocking) else (first[0].render(), first[1])
+            name, call = (first.name, first.call) if isinstance(first, Blocking) else (first[0].render(ctx.module_name), first[1])
             node = fn.node
             diagnostic = AsyncWithoutAwait.diagnostic(
                 node, AsyncWithoutAwait.message(where, name, call.lineno, "endpoints" if role == "endpoint" else "dependencies")  # type: ignore[attr-defined]
@@ -418,4 +423,5 @@ def check(ctx: ModuleContext) -> Iterator[Diagnostic]:
                 yield rule.diagnostic(item.call, rule.message(item.name, where))
             else:
                 chain, call = item
-                yield BlockingHelper.diagnostic(call, BlockingHelper.message(chain, where))
+                spelled = ast.unparse(call.func) if chain.crosses(ctx.module_name) else None  # type: ignore[attr-defined]
+                yield BlockingHelper.diagnostic(call, BlockingHelper.message(chain, where, ctx.module_name, spelled))

@@ -1,0 +1,10 @@
+"""The lifespan handler, registered by app.main: FastAPI(lifespan=lifespan)."""
+
+from contextlib import asynccontextmanager
+
+
+@asynccontextmanager
+async def lifespan(app):
+    with open("warmup.json") as fh:
+        app.state.warmup = fh.read()
+    yield

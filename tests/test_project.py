@@ -1,0 +1,323 @@
+"""The project index: FPF107 across modules, module names and roots, parse-once, startup-only
+coroutines.  testdata/project/ is a small multi-package app annotated with ``# error:`` for the
+findings a project run reports."""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import TESTDATA, expected_findings, flake8, parse_findings
+
+from flake8_fastapi_perf.analysis import project as project_module
+from flake8_fastapi_perf.analysis.project import ProjectIndex
+from flake8_fastapi_perf.checker import check_source
+from flake8_fastapi_perf.config import Settings
+
+PROJECT = TESTDATA / "project"
+FILES = sorted(PROJECT.rglob("*.py"))
+APP = PROJECT / "app"
+
+
+def _index(files=FILES, roots=(PROJECT,)) -> ProjectIndex:
+    return ProjectIndex.build([str(f) for f in files], [str(r) for r in roots])
+
+
+def _run(index: ProjectIndex | None, files=FILES, settings: Settings | None = None) -> dict[Path, list]:
+    found = {}
+    for path in files:
+        result = check_source(path.read_bytes(), str(path), settings or Settings(), project=index)
+        assert result.error is None
+        found[path] = result.diagnostics
+    return found
+
+
+def _messages(found: dict[Path, list], path: Path) -> dict[int, str]:
+    return {d.line: d.message for d in found[path]}
+
+
+def test_there_is_a_project():
+    assert len(FILES) >= 15
+    assert not (APP / "ns" / "__init__.py").exists()  # a namespace package
+
+
+@pytest.mark.parametrize("session", [False, True], ids=["plain", "session"])
+@pytest.mark.parametrize("order", ["sorted", "reversed"])
+def test_findings_match_annotations(order: str, session: bool):
+    files = FILES if order == "sorted" else FILES[::-1]
+    index = _index()
+    if session:
+        with index.session():
+            found = _run(index, files)
+    else:
+        found = _run(index, files)
+    for path in FILES:
+        expected = expected_findings(path)
+        got = Counter((d.line, d.code) for d in found[path])
+        assert sorted((expected - got).elements()) == [], f"{path}: missing findings"
+        assert sorted((got - expected).elements()) == [], f"{path}: unexpected findings"
+
+
+def test_results_do_not_depend_on_order_or_retention():
+    def texts(found):
+        return {str(p): [(d.line, d.col, d.code, d.message) for d in ds] for p, ds in found.items()}
+
+    baseline = texts(_run(_index()))
+    assert texts(_run(_index(), FILES[::-1])) == baseline
+    index = _index()
+    with index.session():
+        assert texts(_run(index, FILES[::-1])) == baseline
+
+
+def test_without_a_project_helpers_stay_in_their_module():
+    found = _run(None)
+    routes = APP / "api" / "routes.py"
+    # only the same-module chain is known: load_local() -> remote.fetch() is not followed
+    assert [d.code for d in found[routes]] == []
+    assert [d.code for d in found[APP / "a" / "views.py"]] == []
+    # and config.py alone cannot know that init_db is only awaited at startup
+    config = {d.line for d in found[APP / "config.py"]}
+    assert {11, 23, 27, 39} <= config  # init_db, migrate, load_settings, ping_a
+    assert [d.code for d in found[APP / "lifespan.py"]] == ["FPF103"]
+
+
+def test_messages_name_the_chain_across_modules():
+    found = _run(_index())
+    routes = _messages(found, APP / "api" / "routes.py")
+    assert routes[28].startswith("app.helpers.load() -> requests.get() blocks the event loop in async endpoint `relative`")
+    assert "use await run_in_threadpool(load, ...)" in routes[28]
+    assert routes[29].startswith("app.helpers.load_all() -> app.helpers.load() -> requests.get()")
+    # a local helper first: it stays unqualified, the other module's helper is qualified
+    assert routes[36].startswith("load_local() -> app.services.remote.fetch() -> requests.get()")
+    assert "run_in_threadpool(load_local, ...)" in routes[36]
+    # the advice spells the helper as the call site does
+    assert "run_in_threadpool(remote.fetch, ...)" in routes[37]
+    assert "run_in_threadpool(r.fetch, ...)" in routes[43]
+    # re-exports: the chain names the module that defines the helper
+    assert routes[49].startswith("app.services.remote.fetch() -> requests.get()")
+    assert routes[50].startswith("app.services.remote.fetch() -> requests.get()")
+    assert "run_in_threadpool(services.fetch, ...)" in routes[50]
+    assert routes[51].startswith("app.services.store.save() -> sqlite3.connect()")
+    assert routes[52].startswith("app.services.remote.Client.ping() -> requests.head()")
+    assert routes[59].startswith("app.a.utils.work() -> time.sleep()")
+    assert routes[66].startswith("app.ns.tool.crunch() -> subprocess.run()")
+    assert routes[73].startswith("app.cycle_a.ping() -> app.cycle_b.pong() -> open()")
+    views = _messages(found, APP / "a" / "views.py")
+    assert "(app.a.utils.work() -> time.sleep() at line 10)" in views[9]  # FPF110
+    assert "run_in_threadpool(work, ...)" in views[17]
+
+
+def test_same_named_modules_are_not_confused():
+    index = _index()
+    a_views, b_views, routes = (str(APP / "a" / "views.py"), str(APP / "b" / "views.py"),
+                                str(APP / "api" / "routes.py"))
+    a = index.function(project_module._norm(a_views), ".utils.work")
+    b = index.function(project_module._norm(b_views), ".utils.work")
+    assert a is not None and b is not None
+    assert a.path.endswith(str(Path("app", "a", "utils.py"))) and a.module == "app.a.utils"
+    assert b.path.endswith(str(Path("app", "b", "utils.py"))) and b.module == "app.b.utils"
+    from_routes = project_module._norm(routes)
+    assert index.function(from_routes, "app.b.utils.work").path == b.path
+    assert index.function(from_routes, "app.a.utils.work").path == a.path
+
+
+@pytest.mark.parametrize(
+    ("name", "module", "qualname"),
+    [
+        ("..helpers.load", "app.helpers", "load"),  # relative, two levels
+        ("app.services.remote.fetch", "app.services.remote", "fetch"),
+        ("app.services.fetch", "app.services.remote", "fetch"),  # re-export through __init__
+        ("app.services.save", "app.services.store", "save"),  # star re-export
+        ("app.services.remote.Client.ping", "app.services.remote", "Client.ping"),
+        ("app.ns.tool.crunch", "app.ns.tool", "crunch"),  # namespace package
+        ("..services.remote.fetch", "app.services.remote", "fetch"),
+    ],
+)
+def test_resolution(name: str, module: str, qualname: str):
+    index = _index()
+    ref = index.function(project_module._norm(str(APP / "api" / "routes.py")), name)
+    assert ref is not None
+    assert (ref.module, ref.qualname, ref.is_async) == (module, qualname, False)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["requests.get", "app.services.remote", "app.services.remote.missing", "app.services.remote.Client",
+     "app.nothing.here", "...too.far.up", "app.config.init_db.x"],
+)
+def test_what_does_not_resolve(name: str):
+    assert _index().function(project_module._norm(str(APP / "api" / "routes.py")), name) is None
+
+
+def test_module_names():
+    index = _index()
+    assert index.module_name(str(APP / "services" / "remote.py")) == "app.services.remote"
+    assert index.module_name(str(APP / "services" / "__init__.py")) == "app.services"
+    assert index.module_name(str(APP / "ns" / "tool.py")) == "app.ns.tool"
+
+
+def _write(root: Path, files: dict[str, str]) -> list[Path]:
+    paths = []
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+ENDPOINT = """
+import asyncio
+from fastapi import FastAPI
+{imports}
+app = FastAPI()
+
+@app.get("/")
+async def endpoint():
+    await asyncio.sleep(0)
+    {call}
+"""
+HELPER = "import time\n\ndef work():\n    time.sleep(1)\n"
+
+
+def _fpf107(index: ProjectIndex, path: Path) -> list[str]:
+    result = check_source(path.read_bytes(), str(path), Settings(), project=index)
+    return [d.message for d in result.diagnostics if d.code == "FPF107"]
+
+
+def test_src_layout(tmp_path: Path):
+    paths = _write(tmp_path, {
+        "src/shop/__init__.py": "",
+        "src/shop/api.py": ENDPOINT.format(imports="from shop.slow import work", call="work()"),
+        "src/shop/slow.py": HELPER,
+    })
+    index = ProjectIndex.build([str(p) for p in paths], [str(tmp_path)])
+    assert index.module_name(str(paths[2])) == "shop.slow"
+    assert _fpf107(index, paths[1]) and _fpf107(index, paths[1])[0].startswith("shop.slow.work() -> time.sleep()")
+
+
+def test_flat_layout_named_on_the_command_line(tmp_path: Path):
+    # no __init__.py anywhere: run as ``uvicorn main:app`` from service/
+    paths = _write(tmp_path, {
+        "service/main.py": ENDPOINT.format(imports="import slow", call="slow.work()"),
+        "service/slow.py": HELPER,
+    })
+    index = ProjectIndex.build([str(p) for p in paths], [str(tmp_path / "service")])
+    assert index.module_name(str(paths[1])) == "slow"
+    assert _fpf107(index, paths[0])[0].startswith("slow.work() -> time.sleep()")
+
+
+def test_scripts_next_to_each_other_import_their_own_sibling(tmp_path: Path):
+    paths = _write(tmp_path, {
+        "one/main.py": ENDPOINT.format(imports="import utils", call="utils.work()"),
+        "one/utils.py": HELPER,
+        "two/main.py": ENDPOINT.format(imports="import utils", call="utils.work()"),
+        "two/utils.py": "def work():\n    return 1\n",
+    })
+    index = ProjectIndex.build([str(p) for p in paths])  # no roots: each directory is its own
+    assert len(_fpf107(index, paths[0])) == 1
+    assert _fpf107(index, paths[2]) == []
+
+
+def test_cycles_of_re_exports_and_helpers_terminate(tmp_path: Path):
+    paths = _write(tmp_path, {
+        "pkg/__init__.py": "from .a import f\n",
+        "pkg/a.py": "from . import f\nfrom .b import g\n\ndef h():\n    return g()\n",
+        "pkg/b.py": "from .a import h\n\ndef g():\n    return h()\n",
+        "pkg/api.py": ENDPOINT.format(imports="from pkg import f, a", call="f(); a.h()"),
+    })
+    index = ProjectIndex.build([str(p) for p in paths], [str(tmp_path)])
+    api = index.function(project_module._norm(str(paths[3])), "pkg.f")
+    assert api is None  # f is only ever imported, never defined
+    assert _fpf107(index, paths[3]) == []  # h -> g -> h: no blocking call anywhere
+
+
+def test_flake8_stays_in_one_module():
+    proc = flake8("--isolated", "--select", "FPF", str((APP / "api" / "routes.py").relative_to(PROJECT.parent.parent)))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert parse_findings(proc.stdout) == []
+
+
+def test_each_file_is_parsed_at_most_once(monkeypatch):
+    parsed: Counter = Counter()
+    real_parse = ast.parse
+
+    def counting(source, filename="<unknown>", *args, **kwargs):
+        if isinstance(source, bytes):
+            parsed[Path(filename).resolve()] += 1
+        return real_parse(source, filename, *args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", counting)
+    index = _index()
+    with index.session():
+        _run(index)
+    assert parsed and max(parsed.values()) == 1, parsed
+    # a helper module without async is parsed because a coroutine calls into it...
+    assert parsed[(APP / "helpers.py").resolve()] == 1
+    # ...a package __init__ nobody needs is not
+    assert parsed[(APP / "__init__.py").resolve()] == 0
+
+
+def test_building_reads_nothing():
+    index = _index()
+    assert index._sources == {} and index._live == {}
+
+
+def test_settings_apply_to_other_modules():
+    routes = APP / "api" / "routes.py"
+    allowed = _run(_index(), [routes], Settings(allow=frozenset({"app.services.remote.fetch"})))[routes]
+    lines = {d.line for d in allowed}
+    assert not lines & {36, 37, 43, 49, 50}  # fetch is allowed: not followed, not reported
+    assert {28, 51, 52} <= lines
+    extended = _run(_index(), [routes], Settings(extend_blocking=(("app.helpers.parse", "FPF102"),)))[routes]
+    assert (27, "FPF102") in {(d.line, d.code) for d in extended}  # the table wins over the index
+
+
+def test_a_changed_file_replaces_what_the_index_knew():
+    index = _index()
+    routes, helpers = APP / "api" / "routes.py", APP / "helpers.py"
+    before = {d.line for d in _run(index, [routes])[routes]}
+    assert 28 in before
+    calm = helpers.read_bytes().replace(b"return requests.get(url, timeout=5).json()", b"return url")
+    assert check_source(calm, str(helpers), Settings(), project=index).error is None  # e.g. from stdin
+    after = {d.line for d in _run(index, [routes])[routes]}
+    assert 28 not in after and 29 not in after
+    assert after == before - {28, 29}
+
+
+# -- coroutines that only run at startup/shutdown ------------------------------------------------
+
+
+def test_startup_only_coroutines():
+    index = _index()
+    _run(index)  # any order of checks; the facts are about the whole project
+    config = str(APP / "config.py")
+    path = project_module._norm(config)
+    module = index._load(path)
+    functions = module.info.functions
+    only_startup = {name for name in functions if functions[name].is_async and index.outside_requests(config, functions[name])}
+    assert only_startup == {"init_db", "setup_all", "migrate", "load_settings", "ping_a", "ping_b"}
+
+
+def test_a_partial_project_does_not_know_every_caller():
+    # main.py (the startup handler) is not part of the run: config.py's coroutines stay reported
+    found = _run(_index([APP / "config.py", APP / "lifespan.py"]), [APP / "config.py", APP / "lifespan.py"])
+    assert 11 in {d.line for d in found[APP / "config.py"]}
+    assert [d.code for d in found[APP / "lifespan.py"]] == ["FPF103"]
+
+
+def test_a_coroutine_also_used_elsewhere_is_reported(tmp_path: Path):
+    paths = _write(tmp_path, {
+        "app/__init__.py": "",
+        "app/jobs.py": "import time\n\nasync def warm():\n    time.sleep(1)\n",
+        "app/main.py": (
+            "from fastapi import FastAPI\nfrom .jobs import warm\n\napp = FastAPI()\n\n"
+            "@app.on_event('startup')\nasync def start():\n    await warm()\n\n"
+            "def schedule(loop):\n    loop.create_task(warm())\n"
+        ),
+    })
+    index = ProjectIndex.build([str(p) for p in paths], [str(tmp_path)])
+    jobs = check_source(paths[1].read_bytes(), str(paths[1]), Settings(), project=index)
+    assert [d.code for d in jobs.diagnostics] == ["FPF101"]  # also scheduled as a task
