@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 
 from . import __version__
 from .checker import check_source
-from .config import ConfigError, Settings, settings_for_directory
+from .config import ConfigError, Settings, load_pyproject_cached, settings_for_directory
 from .fileio import WriteRefused, write_atomic
 from .discovery import iter_python_files
 from .output import FORMATS, HUMAN, NEEDS_FIXES, Finding, Options, project_root
@@ -40,6 +40,13 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files, directories, or - for stdin")
     check.add_argument("--select", default="", help="comma-separated codes or prefixes to report")
     check.add_argument("--ignore", default="", help="comma-separated codes or prefixes not to report")
+    check.add_argument("--extend-select", default="", help="comma-separated codes or prefixes added to the selection")
+    check.add_argument(
+        "--per-file-ignores", default="", metavar="PATTERN:CODES[;...]",
+        help='codes not to report in files matching a glob, e.g. "tests/*:FPF1,FPF5;scripts/*:FPF103"',
+    )
+    check.add_argument("--config", default=None, metavar="PATH",
+                       help="use this pyproject.toml instead of the nearest one")
     check.add_argument(
         "--output-format",
         choices=list(FORMATS),
@@ -66,6 +73,19 @@ def _build_parser() -> argparse.ArgumentParser:
     rule.add_argument("--all", action="store_true", help="list every rule")
     rule.add_argument("--output-format", choices=["text", "json"], default="text")
     return parser
+
+
+def _per_file_ignores(value: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``"tests/*:FPF1,FPF5;scripts/*:FPF103"`` -> ``(("tests/*", ("FPF1", "FPF5")), ...)``."""
+    pairs = []
+    for item in value.split(";"):
+        if not item.strip():
+            continue
+        pattern, sep, codes = item.rpartition(":")
+        if not sep or not pattern.strip():
+            raise ConfigError(f"--per-file-ignores: expected PATTERN:CODES, got {item.strip()!r}")
+        pairs.append((pattern.strip(), _split(codes)))
+    return tuple(pairs)
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -104,7 +124,12 @@ class _Run:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.fixing = args.fix or args.diff
-        self.cli = Settings(select=_split(args.select), ignore=_split(args.ignore))
+        self.cli = Settings(
+            select=_split(args.select),
+            extend_select=_split(args.extend_select),
+            ignore=_split(args.ignore),
+            per_file_ignores=_per_file_ignores(args.per_file_ignores),
+        )
         self.errors: list[str] = []
         self.warned: set[str] = set()
         self.findings: list[Finding] = []
@@ -118,16 +143,24 @@ class _Run:
     def resolve_output_format(self) -> None:
         """The command line's --output-format, else the project's ``output-format``, else concise."""
         if self.args.output_format is None:
-            configured = getattr(settings_for_directory(os.getcwd()), "output_format", None)
+            configured = getattr(self.project_settings(os.getcwd()), "output_format", None)
             self.output_format = configured or "concise"
 
+    def project_settings(self, directory: str) -> Settings:
+        """The ``[tool.fastapi-perf]`` settings for files in ``directory`` (``--config`` wins)."""
+        if self.args.config:
+            return load_pyproject_cached(os.path.abspath(self.args.config))
+        return settings_for_directory(os.path.abspath(directory))
+
     def settings_for(self, path: str) -> Settings:
-        project = settings_for_directory(os.path.dirname(os.path.abspath(path)))
+        project = self.project_settings(os.path.dirname(os.path.abspath(path)))
         for warning in project.warnings:
             if warning not in self.warned:
                 self.warned.add(warning)
                 print(f"fastapi-perf: warning: {warning}", file=sys.stderr)
-        return project.merged(self.cli) if (self.cli.select or self.cli.ignore) else project
+        cli = self.cli
+        changed = cli.select or cli.extend_select or cli.ignore or cli.per_file_ignores
+        return project.merged(cli) if changed else project
 
     def inputs(self) -> Iterator[tuple[str, bool]]:
         """(path, is_stdin)."""
@@ -136,7 +169,7 @@ class _Run:
                 yield (self.args.stdin_filename or "-", True)
             else:
                 where = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
-                patterns = settings_for_directory(os.path.abspath(where)).exclude_patterns()
+                patterns = self.project_settings(where).exclude_patterns()
                 for file in iter_python_files([path], self.errors, exclude=patterns):
                     yield (file, False)
 
@@ -231,8 +264,8 @@ class _Run:
 def run_check(args: argparse.Namespace) -> int:
     from .analysis.project import ProjectIndex
 
-    run = _Run(args)
     try:
+        run = _Run(args)
         run.resolve_output_format()
         inputs = list(run.inputs())
         # one index of the files being checked, for FPF107 across modules (never imports them)

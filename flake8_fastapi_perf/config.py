@@ -116,7 +116,7 @@ def _merged_table(extend: tuple[tuple[str, str], ...]) -> dict[str, str]:
 
 def _matches(pattern: str, filename: str, root: str | None) -> bool:
     path = filename.replace(os.sep, "/")
-    candidates = [path, path.rsplit("/", 1)[-1]]
+    candidates = [path, path.removeprefix("./"), path.rsplit("/", 1)[-1]]
     if root:
         try:
             candidates.append(os.path.relpath(os.path.abspath(filename), root).replace(os.sep, "/"))
@@ -252,6 +252,14 @@ def load_pyproject(path: Path) -> Settings:
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.fastapi-perf] must be a table")
     return replace(settings_from_table(table, str(path), str(path.parent)), warnings=extra)
+
+
+@lru_cache(maxsize=8)
+def load_pyproject_cached(path: str) -> Settings:
+    """``load_pyproject`` once per path (``--config``)."""
+    if not os.path.isfile(path):
+        raise ConfigError(f"{path}: --config: no such file")
+    return load_pyproject(Path(path))
 
 
 @lru_cache(maxsize=256)

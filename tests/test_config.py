@@ -126,3 +126,20 @@ def test_warns_once_when_ruff_does_not_keep_our_noqa_codes(tmp_path: Path):
     assert proc.stderr.count('external = ["FPF"]') == 1
     setup(tmp_path, 'allow = []\n[tool.ruff.lint]\nexternal = ["FPF"]')
     assert "external" not in fastapi_perf("check", ".", cwd=tmp_path).stderr
+
+
+def test_command_line_extend_select_per_file_ignores_and_config(tmp_path: Path):
+    (tmp_path / "app.py").write_text(APP)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_app.py").write_text(APP)
+    proc = fastapi_perf("check", "--select", "FPF103", "--extend-select", "FPF101", "app.py", cwd=tmp_path)
+    assert codes_of(proc) == [(8, "FPF101")]
+    proc = fastapi_perf("check", "--per-file-ignores", "tests/*:FPF102,FPF101", ".", cwd=tmp_path)
+    assert [(f[0], f[3]) for f in parse_findings(proc.stdout)] == [("./app.py", "FPF102"), ("./app.py", "FPF101")]
+    other = tmp_path / "other.toml"
+    other.write_text('[tool.fastapi-perf]\nignore = ["FPF102"]\n')
+    assert codes_of(fastapi_perf("check", "--config", str(other), "app.py", cwd=tmp_path)) == [(8, "FPF101")]
+    bad = fastapi_perf("check", "--per-file-ignores", "nocolon", "app.py", cwd=tmp_path)
+    assert bad.returncode == 2 and "--per-file-ignores" in bad.stderr
+    missing = fastapi_perf("check", "--config", "nope.toml", "app.py", cwd=tmp_path)
+    assert missing.returncode == 2 and "nope.toml" in missing.stderr
