@@ -258,7 +258,7 @@ def _engine_and_fast_path(path: Path) -> list[tuple[Diagnostic, bytes | None, li
 
     from flake8_fastapi_perf.fixes import load_fixers
     from flake8_fastapi_perf.fixes.edits import _FastPath
-    from flake8_fastapi_perf.fixes.engine import FixContext, _apply, _parses, _propose
+    from flake8_fastapi_perf.fixes.engine import FixContext, _apply, parses, _propose
 
     source = path.read_bytes()
     diagnostics = check_source(source, path.name, Settings()).diagnostics
@@ -274,7 +274,7 @@ def _engine_and_fast_path(path: Path) -> list[tuple[Diagnostic, bytes | None, li
         if proposal is None:
             continue
         candidate = _apply(module, [proposal])
-        expected = candidate if candidate != source and _parses(candidate) else None
+        expected = candidate if candidate != source and parses(candidate) else None
         out.append((diagnostic, expected, fast.edits(proposal)))
     return out
 

@@ -32,7 +32,7 @@ from ..diagnostics import (
     split_lines,
 )
 from . import load_fixers
-from .engine import FixContext, Replacement, _apply, _parses, _propose, _Replacer
+from .engine import FixContext, Replacement, _apply, parses, _propose, _Replacer
 
 #: A replacement shown in the message as ``Replace `old` with `new``` when both are at most this long.
 _SHORT = 60
@@ -66,7 +66,7 @@ def compute_fixes(
             edits = fast.edits(proposal)
             if edits is None:  # the exact way: the engine applies this one proposal to the file
                 new_source = _apply(module, [proposal])
-                if new_source == source or not _parses(new_source):
+                if new_source == source or not parses(new_source):
                     continue
                 edits = text_edits(old_text, decode_source(new_source))
         except Exception:  # a fixer or LibCST bug costs this finding its fix, nothing more
@@ -149,7 +149,7 @@ class _FastPath:
             spans.extend(_diff_spans(self.text, start, end, _node_code(self.module, new)))
         spans.sort(key=lambda s: (s[0], s[1]))
         new_text = _splice(self.text, spans)
-        if new_text == self.text or not _text_parses(new_text):
+        if new_text == self.text or not parses(new_text):
             return None
         return _to_edits(self.text, spans)
 
@@ -238,19 +238,6 @@ def _node_code(module: cst.Module, node: object) -> str:
     if isinstance(node, cst.CSTNode):
         return module.code_for_node(node)
     return ""  # RemovalSentinel
-
-
-def _text_parses(text: str) -> bool:
-    import ast
-    import warnings
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(text, "<fixed>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    except (SyntaxError, ValueError):
-        return False
-    return True
 
 
 # -- diffing ----------------------------------------------------------------------------------

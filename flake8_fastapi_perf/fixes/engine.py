@@ -233,7 +233,8 @@ def _apply(module: cst.Module, proposals: list[_Proposal]) -> bytes:
     return new.bytes
 
 
-def _parses(source: bytes) -> bool:
+def parses(source: bytes | str) -> bool:
+    """``source`` compiles (warnings silenced)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -270,13 +271,13 @@ def fix_source(source: bytes, filename: str, settings: Settings, unsafe: bool = 
         if not chosen:
             break
         new = _apply(module, chosen)
-        if not _parses(new):
+        if not parses(new):
             # Apply them one at a time on the same tree; keep the first that leaves a file that
             # parses (the others are re-evaluated on the next pass); never retry one that broke it.
             new, kept = current, []
             for proposal in chosen:
                 candidate = _apply(module, [proposal])
-                if _parses(candidate):
+                if parses(candidate):
                     new, kept = candidate, [proposal]
                     break
                 failed.add((proposal.diagnostic.code, proposal.diagnostic.line, proposal.diagnostic.col))
