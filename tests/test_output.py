@@ -493,7 +493,7 @@ def test_statistics_unfixable_and_alignment():
     from flake8_fastapi_perf.output.text import statistics
 
     assert statistics(findings, Options()).splitlines() == [
-        "12\tFPF501\t[ ] unbounded-global-growth",
+        "12\tFPF501\t[ ] unbounded-global-growth (no automatic fix)",
         " 1\tFPF101\t[*] blocking-sleep-in-async",
         "Found 13 findings.",
         "[*] 1 potentially fixable with --fix.",

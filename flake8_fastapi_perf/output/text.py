@@ -145,7 +145,8 @@ def statistics(findings: Sequence[Finding], options: Options) -> str:
         if rule is not None and rule.fix:
             fixable[rule.fix] += n
         name = rule.name if rule is not None else ""
-        lines.append(f"{n:>{count_width}}\t{code:<{code_width}}\t{mark} {name}".rstrip())
+        status = "" if rule is not None and rule.fix else " (no automatic fix)"
+        lines.append(f"{n:>{count_width}}\t{code:<{code_width}}\t{mark} {name}{status}".rstrip())
     total = len(findings)
     lines.append(f"Found {total} finding{'s' if total != 1 else ''}.")
     safe, unsafe = fixable["safe"], fixable["unsafe"]
