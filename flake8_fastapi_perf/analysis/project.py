@@ -125,7 +125,7 @@ class _Module:
         self.resolver = Resolver(info)
         self.source = source
         self.model: FastAPIModel | None = None
-        self.occurrences: dict[str, list[Occurrence]] | None = None
+        self.occurrences: dict[str, list[Occurrence]] | None = None  # per name, filled on demand
         self.indexes: dict[Any, BlockingIndex] = {}  # settings key -> this module's index
         self.registered = registered  # handed in by the check of its own file
         self.pending = False  # a project file whose own check is still to come, with a parse
@@ -680,14 +680,29 @@ class ProjectIndex:
         ref = self.function(module.path, q) if q is not None else None
         return self._live_function(ref) if ref is not None else None
 
-    def _occurrences(self, module: _Module) -> dict[str, list[Occurrence]]:
-        """Every identifier of the module (names, attributes, imported names, identifier-like
-        strings) with its parent, grandparent and enclosing function: one walk, on demand."""
-        if module.occurrences is not None:
-            return module.occurrences
+    def _occurrences(self, module: _Module, name: str) -> list[Occurrence]:
+        """Every occurrence of the identifier ``name`` in the module (names, attributes, imported
+        names, identifier-like strings) with its parent, grandparent and enclosing function.
+        Only the top-level statements whose text holds ``name`` are walked."""
+        if module.occurrences is None:
+            module.occurrences = {}
+        cached = module.occurrences.get(name)
+        if cached is not None:
+            return cached
         functions = {id(f.node): f for f in module.info.all_functions}
         found: dict[str, list[Occurrence]] = {}
-        stack: list[Occurrence] = [(stmt, module.info.tree, None, None) for stmt in module.info.tree.body]
+        body = module.info.tree.body
+        if module.source is not None:
+            lines = module.source.splitlines(keepends=True)
+            needle = name.encode()
+
+            def mentions(stmt: ast.stmt) -> bool:
+                first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+                last = getattr(stmt, "end_lineno", None) or len(lines)
+                return needle in b"".join(lines[first - 1 : last])
+
+            body = [stmt for stmt in body if mentions(stmt)]
+        stack: list[Occurrence] = [(stmt, module.info.tree, None, None) for stmt in body]
         while stack:
             item = stack.pop()
             node, parent, _, fn = item
@@ -724,8 +739,9 @@ class ProjectIndex:
                 continue
             for child in child_nodes(node):
                 stack.append((child, node, parent, fn))
-        module.occurrences = found
-        return found
+        result = found.get(name, [])
+        module.occurrences[name] = result
+        return result
 
     def _uses(self, path: str, target: FunctionInfo) -> list[tuple[str, FunctionInfo | None, _Module | None]] | None:
         """How the project uses the module-level coroutine ``target`` of ``path``: a list of
@@ -745,7 +761,7 @@ class ProjectIndex:
             module = self._load(file)
             if module is None:
                 return None  # cannot tell what it does with the name
-            for node, parent, grand, fn in self._occurrences(module).get(name, ()):
+            for node, parent, grand, fn in self._occurrences(module, name):
                 use = self._use(module, path, target, node, parent, grand, fn)
                 if use is False:
                     return None
