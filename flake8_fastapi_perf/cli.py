@@ -23,6 +23,7 @@ from . import __version__
 from .checker import check_source
 from .config import ConfigError, Settings, load_pyproject_cached, settings_for_directory
 from .fileio import WriteRefused, write_atomic
+from .diagnostics import decode_source
 from .discovery import iter_python_files
 from .output import FORMATS, HUMAN, NEEDS_FIXES, Finding, Options, project_root
 
@@ -99,19 +100,13 @@ def _fixable_codes() -> frozenset[str]:
     return frozenset(code for code, rule in all_rules().items() if rule.fix)
 
 
-def _decode(data: bytes) -> str:
-    from .diagnostics import decode_source
-
-    return decode_source(data)
-
-
 def _unified_diff(path: str, before: bytes, after: bytes) -> str:
     import difflib
 
     return "".join(
         difflib.unified_diff(
-            _decode(before).splitlines(keepends=True),
-            _decode(after).splitlines(keepends=True),
+            decode_source(before).splitlines(keepends=True),
+            decode_source(after).splitlines(keepends=True),
             fromfile=f"a/{path}",
             tofile=f"b/{path}",
         )

@@ -12,7 +12,7 @@ import io
 import re
 import tokenize
 
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, decode_source
 
 # flake8.defaults.NOQA_INLINE_REGEXP
 NOQA_INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
@@ -46,20 +46,10 @@ def _logical_line_map(text: str, lines: list[str]) -> dict[int, str]:
     return mapping
 
 
-def _decode(source: bytes) -> str:
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-        return source.decode(encoding)
-    except (SyntaxError, LookupError, UnicodeDecodeError):
-        return source.decode("utf-8", errors="replace")
-
-
 def filter_noqa(diagnostics: list[Diagnostic], source: bytes) -> list[Diagnostic]:
     if not re.search(rb"(?i)noqa", source):
         return diagnostics
-    text = _decode(source)
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = decode_source(source)
     lines = text.splitlines(keepends=True)
     file_codes: tuple[str, ...] | None = None
     for line in lines:

@@ -50,7 +50,7 @@ SPECIAL_CALL_NAMES = frozenset(
 )
 
 
-_TRY_TYPES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
+TRY_TYPES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 
 def _subclasses(cls: type) -> list[type]:
     found = []
@@ -343,7 +343,7 @@ def _collect(module: ModuleInfo) -> None:
                     sep = "" if base.endswith(".") else "."
                     imports[alias.asname or alias.name] = f"{base}{sep}{alias.name}"
             continue
-        elif tp in _TRY_TYPES:
+        elif tp in TRY_TYPES:
             for handler in node.handlers:
                 if handler.name and isinstance(scope, FunctionInfo):
                     scope.bound.add(handler.name)
@@ -360,7 +360,7 @@ def _collect(module: ModuleInfo) -> None:
                 push((value, scope))
 
 
-_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 #: Every node type but contexts and operators.
 _NODES = _ENTER | {ast.Name, ast.Constant, ast.alias}
 
@@ -389,5 +389,5 @@ def walk_function(fn: FunctionInfo):  # type: ignore[no-untyped-def]
         node = stack.pop()
         yield node
         for child in child_nodes(node):
-            if not isinstance(child, _NESTED_SCOPES):
+            if not isinstance(child, NESTED_SCOPES):
                 stack.append(child)

@@ -12,15 +12,8 @@ imports the fixers asked for, and repeats until nothing changes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..diagnostics import Diagnostic
-    from .engine import FixContext, Replacement
-
-FixerFunction = "Callable[[FixContext, Diagnostic], list[Replacement] | None]"
-
-#: code -> (fixer function, applicability "safe" | "unsafe")
+#: code -> (fixer function ``(FixContext, Diagnostic) -> list[Replacement] | None``, applicability)
 FIXERS: dict[str, tuple[Callable, str]] = {}
 
 

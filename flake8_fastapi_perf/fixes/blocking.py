@@ -24,7 +24,7 @@ import libcst.matchers as m
 
 from ..analysis.fastapi import ROUTE_CLASSES, ROUTE_DECORATORS, ROUTE_METHODS
 from ..analysis.names import DEPENDS
-from ..analysis.scope import FunctionInfo
+from ..analysis.scope import FunctionInfo, walk_function
 from ..diagnostics import Diagnostic
 from . import fixer
 from .engine import FixContext, Replacement
@@ -657,23 +657,10 @@ _ENDPOINT_METHODS = frozenset(k for k, v in ROUTE_METHODS.items() if v == "endpo
 _ENDPOINT_CLASSES = frozenset(k for k, v in ROUTE_CLASSES.items() if v == "endpoint")
 
 
-def _own_nodes(fn: FunctionInfo) -> list[ast.AST]:
-    """Every node of the function's body, not entering nested functions, classes or lambdas."""
-    found: list[ast.AST] = []
-    stack: list[ast.AST] = list(fn.node.body)
-    while stack:
-        node = stack.pop()
-        found.append(node)
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                stack.append(child)
-    return found
-
-
 def _needs_loop(ctx: FixContext, fn: FunctionInfo) -> bool:
     """The body awaits, or does something that needs the running event loop."""
     resolver = ctx.ast.resolver
-    for node in _own_nodes(fn):
+    for node in walk_function(fn):
         if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
             return True
         if isinstance(node, ast.comprehension) and node.is_async:

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 
 from ..analysis.context import ModuleContext
 from ..analysis.names import DEPENDS, Resolver
-from ..analysis.scope import FunctionInfo, child_nodes
+from ..analysis.scope import NESTED_SCOPES, TRY_TYPES, FunctionInfo, child_nodes
 from ..data import resources as tables
 from ..diagnostics import Diagnostic
 from . import Rule
@@ -31,8 +31,6 @@ from . import Rule
 #: import spells the name out.
 NEEDLES = (b"fastapi", b"starlette")
 
-_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-_TRY = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 #: Roles whose functions run for every request (FPF404).
 PER_REQUEST_ROLES = frozenset(["endpoint", "websocket", "dependency", "middleware", "exception_handler"])
 #: Calls that take over what they are given: a callback or an object that someone closes later.
@@ -391,7 +389,7 @@ def _own_nodes(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
     while stack:
         node = stack.pop()
         yield node
-        children = [c for c in child_nodes(node) if not isinstance(c, _NESTED)]
+        children = [c for c in child_nodes(node) if not isinstance(c, NESTED_SCOPES)]
         stack.extend(reversed(children))
 
 
@@ -443,13 +441,13 @@ def _closed_on_error_paths(fn: FunctionInfo) -> set[str]:
             receiver = _close_call_receiver(node)
             if receiver:
                 closed.add(receiver)
-        if isinstance(node, _TRY):
+        if isinstance(node, TRY_TYPES):
             for child in node.body + node.orelse:
                 stack.append((child, guarded))
             for child in [*node.handlers, *node.finalbody]:
                 stack.append((child, True))
             continue
-        nested = isinstance(node, _NESTED)
+        nested = isinstance(node, NESTED_SCOPES)
         for child in child_nodes(node):
             stack.append((child, guarded or nested))
     return closed
@@ -498,7 +496,7 @@ class _FunctionFacts:
                     parent = self.parents.get(id(node))
                     if not (isinstance(parent, ast.Call) and parent.func is node):
                         self.stored.add(node.value.id)
-            elif isinstance(node, _TRY):
+            elif isinstance(node, TRY_TYPES):
                 for final in _own_nodes(node.finalbody):
                     receiver = _close_call_receiver(final)
                     if receiver:
@@ -608,7 +606,7 @@ def _yield_sites(fn: FunctionInfo) -> Iterator[tuple[ast.expr, list[Frame]]]:
 
     def visit(stmts: list, owner: ast.stmt | None, field: str, frames: list[Frame]) -> Iterator[tuple[ast.expr, list[Frame]]]:
         for index, stmt in enumerate(stmts):
-            if isinstance(stmt, _NESTED):
+            if isinstance(stmt, NESTED_SCOPES):
                 continue
             here = [*frames, (stmts, index, owner, field)]
             own: list[ast.AST] = []
@@ -643,7 +641,7 @@ def _cleanup_after(frames: list[Frame]) -> ast.Call | None:
     pending: list[ast.stmt] = []
     for block, index, owner, field in reversed(frames):
         pending.extend(block[index + 1 :])
-        if isinstance(owner, _TRY) and field == "body":
+        if isinstance(owner, TRY_TYPES) and field == "body":
             pending.extend(owner.orelse)
         elif isinstance(owner, (ast.For, ast.AsyncFor, ast.While)) and field == "body":
             pending.extend(owner.orelse)
