@@ -18,12 +18,12 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 
 from . import __version__
-from .checker import check_source
 from .config import ConfigError, Settings, load_pyproject_cached, settings_for_directory
 from .fileio import WriteRefused, write_atomic
-from .diagnostics import decode_source
+from .diagnostics import Diagnostic, decode_source
 from .discovery import iter_python_files
 from .output import FORMATS, HUMAN, NEEDS_FIXES, Finding, Options, project_root
 
@@ -63,6 +63,10 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes (with --fix/--diff)")
     check.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; write nothing")
     check.add_argument("--stdin-filename", default=None, help="the file name to report for - (stdin)")
+    check.add_argument("--no-cache", action="store_true",
+                       help="neither read nor write the result cache (.fastapi_perf_cache/)")
+    check.add_argument("--jobs", "-j", type=_jobs, default=0, metavar="N",
+                       help="check files in N processes (default: one per CPU; 1: no pool)")
     check.add_argument(
         "--no-prefilter",
         action="store_true",
@@ -113,6 +117,25 @@ def _unified_diff(path: str, before: bytes, after: bytes) -> str:
     )
 
 
+@dataclass
+class _Outcome:
+    """What became of one file (computed in this process or in a worker of ``--jobs``)."""
+
+    path: str
+    findings: list[Diagnostic] = field(default_factory=list)
+    final: bytes = b""  # the text the findings refer to
+    errors: list[str] = field(default_factory=list)
+    fixed: int = 0
+    unsafe_available: int = 0
+    changed: bool = False  # --diff: a diff was produced
+    diff: str = ""
+    stdout: bytes | None = None  # stdin with --fix: the fixed text
+    #: for the cache: the check result of the bytes read (None: do not store), its dependencies
+    checked: tuple[list[Diagnostic], str | None] | None = None
+    deps: frozenset[str] = frozenset()
+    project_wide: bool = False
+
+
 class _Run:
     """One ``check`` invocation: inputs, settings, and what became of each file."""
 
@@ -127,6 +150,7 @@ class _Run:
         )
         self.errors: list[str] = []
         self.warned: set[str] = set()
+        self.quiet_warnings = False  # in a worker: the main process printed them
         self.findings: list[Finding] = []
         self.fixed = 0
         self.unsafe_available = 0
@@ -134,6 +158,7 @@ class _Run:
         self.fixable = _fixable_codes()  # rule-level: known without importing LibCST
         self.output_format = args.output_format or "concise"
         self.project = None  # the ProjectIndex of the run (set by run_check)
+        self.cache = None  # the ResultCache of the run, unless --no-cache
 
     def resolve_output_format(self) -> None:
         """The command line's --output-format, else the project's ``output-format``, else concise."""
@@ -152,7 +177,8 @@ class _Run:
         for warning in project.warnings:
             if warning not in self.warned:
                 self.warned.add(warning)
-                print(f"fastapi-perf: warning: {warning}", file=sys.stderr)
+                if not self.quiet_warnings:
+                    print(f"fastapi-perf: warning: {warning}", file=sys.stderr)
         cli = self.cli
         changed = cli.select or cli.extend_select or cli.ignore or cli.per_file_ignores
         return project.merged(cli) if changed else project
@@ -168,8 +194,12 @@ class _Run:
                 for file in iter_python_files([path], self.errors, exclude=patterns):
                     yield (file, False)
 
-    def process(self, path: str, is_stdin: bool) -> None:
-        settings = self.settings_for(path if not is_stdin or path != "-" else os.path.join(os.getcwd(), "-"))
+    def _settings_path(self, path: str, is_stdin: bool) -> str:
+        return path if not is_stdin or path != "-" else os.path.join(os.getcwd(), "-")
+
+    def process(self, path: str, is_stdin: bool) -> _Outcome:
+        out = _Outcome(path)
+        settings = self.settings_for(self._settings_path(path, is_stdin))
         if is_stdin:
             source = sys.stdin.buffer.read()
         else:
@@ -177,25 +207,33 @@ class _Run:
                 with open(path, "rb") as fh:
                     source = fh.read()
             except OSError as exc:
-                self.errors.append(f"{path}:1:1: FPF000 cannot read: {exc.strerror or exc}")
-                return
-        result = check_source(source, path, settings, prefilter=not self.args.no_prefilter, project=self.project)
+                out.errors.append(f"{path}:1:1: FPF000 cannot read: {exc.strerror or exc}")
+                return out
+        from .checker import check_source  # the rules: not needed when every file is cached
+
+        project = self.project
+        result = check_source(source, path, settings, prefilter=not self.args.no_prefilter, project=project)
         if result.error:
-            self.errors.append(result.error)
+            out.errors.append(result.error)
+        if not is_stdin and self.cache is not None:
+            out.checked = (result.diagnostics, result.error)
+            if project is not None:
+                out.deps = frozenset(project.dependencies(path, source))
+                out.project_wide = os.path.normcase(os.path.abspath(path)) in project.project_wide
         remaining = result.diagnostics
         final = source  # the text the remaining findings refer to
         if self.fixing and any(d.code in self.fixable for d in remaining):
             from .fixes.engine import fix_source  # LibCST is imported only here
 
-            outcome = fix_source(source, path, settings, unsafe=self.args.unsafe_fixes)
+            outcome = fix_source(source, path, settings, unsafe=self.args.unsafe_fixes, project=project)
             applied = False
             if outcome.error:
-                self.errors.append(outcome.error)
+                out.errors.append(outcome.error)
             elif outcome.source == source:
                 applied = True
             elif self.args.diff:
-                sys.stdout.write(_unified_diff(path, source, outcome.source))
-                self.changed_files += 1
+                out.diff = _unified_diff(path, source, outcome.source)
+                out.changed = True
                 applied = True
             elif is_stdin:
                 applied = True
@@ -204,15 +242,21 @@ class _Run:
                     write_atomic(path, outcome.source, source)
                     applied = True
                 except WriteRefused as exc:
-                    self.errors.append(f"{path}:1:1: FPF000 {exc}")
+                    out.errors.append(f"{path}:1:1: FPF000 {exc}")
             if applied:
-                self.fixed += len(outcome.fixed)
-                self.unsafe_available += outcome.unsafe_available
+                out.fixed = len(outcome.fixed)
+                out.unsafe_available = outcome.unsafe_available
                 remaining = outcome.remaining
+                if outcome.source != source:
+                    out.checked = None  # the file changed: its next run checks it again
                 final = outcome.source
         if is_stdin and self.args.fix and not self.args.diff:
-            sys.stdout.buffer.write(final)
-            sys.stdout.flush()
+            out.stdout = final
+        out.findings = self.with_fixes(path, settings, final, remaining)
+        out.final = final
+        return out
+
+    def with_fixes(self, path: str, settings: Settings, final: bytes, remaining: list[Diagnostic]) -> list[Diagnostic]:
         if (
             self.output_format in NEEDS_FIXES
             and not self.args.statistics
@@ -220,8 +264,48 @@ class _Run:
         ):
             from .fixes.edits import with_fixes  # LibCST is imported only here
 
-            remaining = with_fixes(final, path, settings, remaining)
-        self.findings.extend(Finding(path, d, final) for d in remaining)
+            return with_fixes(final, path, settings, remaining)
+        return remaining
+
+    def from_cache(self, path: str) -> _Outcome | None:
+        """The outcome of ``path`` from the cache, when it holds and no fix is to be made."""
+        if self.cache is None:
+            return None
+        settings = self.settings_for(path)
+        cached = self.cache.get(_norm(path), settings)
+        if cached is None:
+            return None
+        diagnostics, error = cached
+        if self.fixing and any(d.code in self.fixable for d in diagnostics):
+            return None
+        out = _Outcome(path, errors=[error] if error else [])
+        if diagnostics:
+            try:
+                with open(path, "rb") as fh:
+                    out.final = fh.read()
+            except OSError as exc:
+                out.errors.append(f"{path}:1:1: FPF000 cannot read: {exc.strerror or exc}")
+                return out
+        out.findings = self.with_fixes(path, settings, out.final, diagnostics)
+        return out
+
+    def add(self, out: _Outcome) -> None:
+        """Take one file's outcome (in input order)."""
+        self.errors.extend(out.errors)
+        self.fixed += out.fixed
+        self.unsafe_available += out.unsafe_available
+        if out.changed:
+            self.changed_files += 1
+        if out.diff:
+            sys.stdout.write(out.diff)
+        if out.stdout is not None:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(out.stdout)
+            sys.stdout.flush()
+        self.findings.extend(Finding(out.path, d, out.final) for d in out.findings)
+        if self.cache is not None and out.checked is not None:
+            diagnostics, error = out.checked
+            self.cache.put(_norm(out.path), self.settings_for(out.path), diagnostics, error, out.deps, out.project_wide)
 
     def report(self) -> int:
         args = self.args
@@ -256,6 +340,47 @@ class _Run:
         return EXIT_CLEAN
 
 
+def _norm(path: str) -> str:
+    return os.path.normcase(os.path.abspath(path))
+
+
+#: Below this many files to check, ``--jobs`` runs in this process (a pool costs more than it saves).
+POOL_MIN_FILES = 16
+_WORKER: _Run | None = None  # the run of a worker process of --jobs
+
+
+def _worker_init(args: argparse.Namespace, files: list[str], roots: list[str], cache: bool) -> None:
+    """A ``--jobs`` worker: its own run and project index (same files; built, not parsed)."""
+    import contextlib
+
+    from .analysis.project import ProjectIndex
+
+    global _WORKER
+    run = _Run(args)
+    run.resolve_output_format()
+    run.quiet_warnings = True
+    run.project = ProjectIndex.build(files, roots=roots)
+    run.cache = True if cache else None  # only its truth matters here: compute dependencies
+    _worker_init.stack = contextlib.ExitStack()  # type: ignore[attr-defined]
+    _worker_init.stack.enter_context(run.project.session())  # type: ignore[attr-defined]
+    _WORKER = run
+
+
+def _worker_process(path: str) -> _Outcome:
+    assert _WORKER is not None
+    return _WORKER.process(path, False)
+
+
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
+    if jobs < 0:
+        raise argparse.ArgumentTypeError("must be 0 (one per CPU) or more")
+    return jobs
+
+
 def run_check(args: argparse.Namespace) -> int:
     from .analysis.project import ProjectIndex
 
@@ -263,15 +388,61 @@ def run_check(args: argparse.Namespace) -> int:
         run = _Run(args)
         run.resolve_output_format()
         inputs = list(run.inputs())
+        files = [path for path, is_stdin in inputs if not is_stdin]
+        roots = [path for path in args.paths if path != "-" and os.path.isdir(path)]
         # one index of the files being checked, for FPF107 across modules (never imports them)
-        run.project = ProjectIndex.build(
-            [path for path, is_stdin in inputs if not is_stdin],
-            roots=[path for path in args.paths if path != "-" and os.path.isdir(path)],
-        )
-        with run.project.session():
-            for path, is_stdin in inputs:
-                run.process(path, is_stdin)
-                run.project.release(path)
+        run.project = ProjectIndex.build(files, roots=roots)
+        if not args.no_cache and files:
+            from .cache import ResultCache, cache_directory
+
+            run.cache = ResultCache(cache_directory(project_root()), [p for p in args.paths if p != "-"],
+                                    [_norm(f) for f in files])
+            for path in files:
+                try:
+                    with open(path, "rb") as fh:
+                        run.cache.see(_norm(path), fh.read())
+                except OSError:
+                    pass
+        outcomes: dict[int, _Outcome] = {}
+        todo: list[int] = []
+        for i, (path, is_stdin) in enumerate(inputs):
+            cached = None if is_stdin else run.from_cache(path)
+            if cached is not None:
+                outcomes[i] = cached
+            else:
+                todo.append(i)
+        jobs = args.jobs or os.cpu_count() or 1
+        parallel = [i for i in todo if not inputs[i][1]]
+        if jobs > 1 and len(parallel) >= POOL_MIN_FILES:
+            import multiprocessing
+
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            with context.Pool(
+                min(jobs, len(parallel)), _worker_init, (args, files, roots, run.cache is not None)
+            ) as pool:
+                chunk = max(1, len(parallel) // (jobs * 8))
+                results = pool.imap(_worker_process, [inputs[i][0] for i in parallel], chunksize=chunk)
+                done = iter(parallel)
+                pending = set(parallel)
+                for i in range(len(inputs)):
+                    if i in outcomes:
+                        run.add(outcomes.pop(i))
+                    elif i in pending:
+                        assert next(done) == i
+                        run.add(next(results))
+                    else:  # stdin
+                        run.add(run.process(*inputs[i]))
+        else:
+            with run.project.session():
+                for i, (path, is_stdin) in enumerate(inputs):
+                    out = outcomes.pop(i, None)
+                    if out is None:
+                        out = run.process(path, is_stdin)
+                        run.project.release(path)
+                    run.add(out)
+        if run.cache is not None:
+            run.cache.save()
     except ConfigError as exc:
         print(f"fastapi-perf: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

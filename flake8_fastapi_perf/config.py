@@ -285,4 +285,9 @@ def find_pyproject(directory: str) -> Path | None:
 def settings_for_directory(directory: str) -> Settings:
     """Settings from the pyproject.toml that governs ``directory`` (defaults if none)."""
     path = find_pyproject(directory)
-    return load_pyproject(path) if path is not None else Settings()
+    return _load_pyproject_once(str(path)) if path is not None else Settings()
+
+
+@lru_cache(maxsize=64)
+def _load_pyproject_once(path: str) -> Settings:
+    return load_pyproject(Path(path))

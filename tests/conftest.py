@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import tempfile
 import sys
 from collections import Counter
 from pathlib import Path
@@ -38,15 +39,21 @@ def parse_findings(output: str) -> list[tuple[str, int, int, str, str]]:
     return found
 
 
-def run(args: list[str], cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLAKE8", "FASTAPI_PERF"))}
+#: The result cache of the commands the tests run (not the repository's .fastapi_perf_cache/).
+TEST_CACHE = tempfile.mkdtemp(prefix="fastapi-perf-test-cache-")
+
+
+def run(args: list[str], cwd: Path | None = None, stdin: str | None = None,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("FLAKE8", "FASTAPI_PERF"))}
+    env = {**base, "FASTAPI_PERF_CACHE_DIR": TEST_CACHE, **(env or {})}
     return subprocess.run(
         args, cwd=cwd or ROOT, capture_output=True, text=True, input=stdin, env=env, timeout=300
     )
 
 
-def fastapi_perf(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return run([sys.executable, "-m", "flake8_fastapi_perf.cli", *args], cwd=cwd)
+def fastapi_perf(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return run([sys.executable, "-m", "flake8_fastapi_perf.cli", *args], cwd=cwd, env=env)
 
 
 def flake8(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

@@ -321,3 +321,29 @@ def test_a_coroutine_also_used_elsewhere_is_reported(tmp_path: Path):
     index = ProjectIndex.build([str(p) for p in paths], [str(tmp_path)])
     jobs = check_source(paths[1].read_bytes(), str(paths[1]), Settings(), project=index)
     assert [d.code for d in jobs.diagnostics] == ["FPF101"]  # also scheduled as a task
+
+
+def test_fix_mode_sees_what_check_sees(tmp_path: Path):
+    """``--fix`` fixes and reports the findings of a project run: cross-module FPF107 stay among
+    the remaining ones, and coroutines the project only runs at startup are left alone."""
+    import shutil
+
+    from conftest import fastapi_perf
+
+    copy = tmp_path / "project"
+    shutil.copytree(PROJECT, copy)
+    checked = fastapi_perf("check", str(copy))
+    before = {(f[1], f[3]) for f in parse_findings(checked.stdout) if f[0].endswith("config.py")}
+    fixed = fastapi_perf("check", "--fix", str(copy))
+    remaining = parse_findings(fixed.stdout)
+    assert "Fixed 5 findings (15 remaining" in fixed.stderr, fixed.stderr
+    assert sum(1 for f in remaining if f[3] == "FPF107") == sum(
+        1 for f in parse_findings(checked.stdout) if f[3] == "FPF107"
+    )
+    config = (copy / "app" / "config.py").read_text()
+    original = (APP / "config.py").read_text().splitlines()
+    lines = config.splitlines()
+    # line 11 and 39: blocking calls in startup-only coroutines (not reported by check): untouched
+    assert lines[10] == original[10] and "time.sleep" in lines[10]
+    assert lines[38] == original[38] and "time.sleep" in lines[38]
+    assert (11, "FPF101") not in before

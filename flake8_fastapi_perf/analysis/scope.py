@@ -167,6 +167,19 @@ class ModuleInfo:
         self.module_calls: list[ast.Call] = []  # calls made at import time
         _collect(self)
 
+    def dispose(self) -> None:
+        """Break the reference cycles between this module's scopes (a method and its class, a
+        nested def and its parent), so the tree is freed by reference counting as soon as the
+        last user lets go, without waiting for the cyclic GC.  The object must not be used
+        afterwards."""
+        for fn in self.all_functions:
+            fn.cls = fn.parent = None
+            fn.local_funcs = {}
+        for cls in self.all_classes:
+            cls.parent = None
+            cls.methods = {}
+        self.special_calls = []  # (call, scope) pairs: the scope may be this object
+
 
 def _call_name(func: ast.expr) -> str | None:
     if isinstance(func, ast.Name):

@@ -6,6 +6,7 @@ import ast
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -17,6 +18,9 @@ from ..checker import check_source
 from ..config import Settings
 from ..diagnostics import Diagnostic, byte_col_to_char_col
 from . import load_fixers
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..analysis.project import ProjectIndex
 
 #: Enough for fixes that enable other fixes (drop `async`, then nothing left to wrap).
 MAX_PASSES = 6
@@ -244,14 +248,18 @@ def parses(source: bytes | str) -> bool:
     return True
 
 
-def fix_source(source: bytes, filename: str, settings: Settings, unsafe: bool = False) -> FixOutcome:
-    """Fix one file.  The result always parses; on any problem the source is returned unchanged."""
+def fix_source(source: bytes, filename: str, settings: Settings, unsafe: bool = False,
+               project: ProjectIndex | None = None) -> FixOutcome:
+    """Fix one file.  The result always parses; on any problem the source is returned unchanged.
+
+    With ``project`` (the command line's index), the findings fixed and the ones left are those
+    ``fastapi-perf check`` reports (cross-module FPF107, startup-only coroutines left alone)."""
     fixers = load_fixers()
     current = source
     fixed: list[Diagnostic] = []
     failed: set[tuple[str, int, int]] = set()  # findings whose fix broke the file: not retried
     for _ in range(MAX_PASSES):
-        result = check_source(current, filename, settings)
+        result = check_source(current, filename, settings, project=project)
         if result.error:
             return FixOutcome(source, error=result.error)
         candidates = [
@@ -286,7 +294,7 @@ def fix_source(source: bytes, filename: str, settings: Settings, unsafe: bool = 
             break
         fixed.extend(p.diagnostic for p in chosen)
         current = new
-    final = check_source(current, filename, settings)
+    final = check_source(current, filename, settings, project=project)
     if final.error:  # cannot happen: every step was checked to parse; keep the user's file anyway
         return FixOutcome(source, error=f"{filename}:1:1: FPF000 fix produced unparsable output; file left unchanged")
     outcome = FixOutcome(current, fixed=fixed, remaining=final.diagnostics)

@@ -1,0 +1,198 @@
+"""The result cache and ``--jobs``: a warm run gives the cold run's findings, and a file is
+checked again when it, anything it imports (transitively), the set of files, the settings or
+-- for startup-only coroutines -- any file of the project changed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, TESTDATA, fastapi_perf, parse_findings
+
+ENDPOINT = """import asyncio
+from fastapi import FastAPI
+from {module} import work
+
+app = FastAPI()
+
+
+@app.get("/")
+async def index():
+    await asyncio.sleep(0)
+    return work()
+"""
+BLOCKING = "import time\n\n\ndef work():\n    time.sleep(1)\n"
+HARMLESS = "def work():\n    return 1\n"
+
+
+def _check(root: Path, cache: Path, *args: str) -> subprocess.CompletedProcess:
+    return fastapi_perf("check", "--jobs", "1", *args, str(root), cwd=root, env={"FASTAPI_PERF_CACHE_DIR": str(cache)})
+
+
+def _codes(proc: subprocess.CompletedProcess) -> list[tuple[str, int, str]]:
+    return sorted((Path(f[0]).name, f[1], f[3]) for f in parse_findings(proc.stdout))
+
+
+def _cache_files(cache: Path) -> list[Path]:
+    return sorted(cache.glob("*/*.json"))
+
+
+def _project(tmp_path: Path, files: dict[str, str]) -> Path:
+    root = tmp_path / "proj"
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def test_a_warm_run_reads_the_cache_and_a_changed_file_is_checked_again(tmp_path: Path):
+    root = _project(tmp_path, {"app.py": ENDPOINT.format(module="helpers"), "helpers.py": BLOCKING})
+    cache = tmp_path / "cache"
+    cold = _check(root, cache)
+    assert _codes(cold) == [("app.py", 11, "FPF107")]
+    (stored,) = _cache_files(cache)
+    # Prove the second run reads the cache: plant a message only the cache holds.
+    data = json.loads(stored.read_text())
+    entry = next(e for p, e in data["entries"].items() if p.endswith("app.py"))
+    entry["diagnostics"][0][1] = "planted by the test"
+    stored.write_text(json.dumps(data))
+    warm = _check(root, cache)
+    assert "planted by the test" in warm.stdout
+    assert warm.returncode == 1
+    # Touching the file without changing it keeps the entry; changing it does not.
+    (root / "app.py").write_text(ENDPOINT.format(module="helpers") + "\n")
+    again = _check(root, cache)
+    assert "planted by the test" not in again.stdout
+    assert _codes(again) == [("app.py", 11, "FPF107")]
+    assert (root / ".fastapi_perf_cache").exists() is False  # the env var moved it
+
+
+def test_a_change_in_an_imported_module_reaches_the_importer(tmp_path: Path):
+    root = _project(tmp_path, {
+        "app.py": ENDPOINT.format(module="mid"),
+        "mid.py": "from leaf import slow\n\n\ndef work():\n    return slow()\n",
+        "leaf.py": "def slow():\n    return 1\n",
+    })
+    cache = tmp_path / "cache"
+    assert _codes(_check(root, cache)) == []
+    (root / "leaf.py").write_text("import time\n\n\ndef slow():\n    time.sleep(1)\n")
+    assert _codes(_check(root, cache)) == [("app.py", 11, "FPF107")]
+    (root / "leaf.py").write_text("def slow():\n    return 2\n")
+    assert _codes(_check(root, cache)) == []
+
+
+def test_startup_only_coroutines_depend_on_the_whole_project(tmp_path: Path):
+    main = """from contextlib import asynccontextmanager
+from fastapi import FastAPI
+from tasks import warm
+
+
+@asynccontextmanager
+async def lifespan(app):
+    await warm()
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
+"""
+    tasks = "import time\n\n\nasync def warm():\n    time.sleep(1)\n"
+    root = _project(tmp_path, {"main.py": main, "tasks.py": tasks})
+    cache = tmp_path / "cache"
+    assert _codes(_check(root, cache)) == []  # only run at startup
+    # tasks.py does not import main.py; still, main.py now also awaits warm() per request
+    (root / "main.py").write_text(main + '\n\n@app.get("/")\nasync def index():\n    await warm()\n')
+    assert _codes(_check(root, cache)) == [("tasks.py", 5, "FPF101")]
+
+
+def test_a_new_file_invalidates_resolution(tmp_path: Path):
+    root = _project(tmp_path, {"app.py": ENDPOINT.format(module="pkg.helpers"), "pkg/__init__.py": ""})
+    cache = tmp_path / "cache"
+    assert _codes(_check(root, cache)) == []
+    (root / "pkg" / "helpers.py").write_text(BLOCKING)
+    assert ("app.py", 11, "FPF107") in _codes(_check(root, cache))
+
+
+def test_settings_are_part_of_the_key(tmp_path: Path):
+    root = _project(tmp_path, {"app.py": ENDPOINT.format(module="helpers"), "helpers.py": BLOCKING})
+    cache = tmp_path / "cache"
+    assert _codes(_check(root, cache)) == [("app.py", 11, "FPF107")]
+    assert _codes(_check(root, cache, "--ignore", "FPF107")) == []
+    (root / "pyproject.toml").write_text('[tool.fastapi-perf]\nallow = ["helpers.work"]\n')
+    assert _codes(_check(root, cache)) == []
+
+
+def test_no_cache_neither_reads_nor_writes(tmp_path: Path):
+    root = _project(tmp_path, {"app.py": ENDPOINT.format(module="helpers"), "helpers.py": BLOCKING})
+    cache = tmp_path / "cache"
+    assert _codes(_check(root, cache, "--no-cache")) == [("app.py", 11, "FPF107")]
+    assert not cache.exists()
+
+
+def test_a_corrupt_cache_is_a_cold_cache(tmp_path: Path):
+    root = _project(tmp_path, {"app.py": ENDPOINT.format(module="helpers"), "helpers.py": BLOCKING})
+    cache = tmp_path / "cache"
+    _check(root, cache)
+    for stored in _cache_files(cache):
+        stored.write_bytes(b"\x00not json")
+    proc = _check(root, cache)
+    assert _codes(proc) == [("app.py", 11, "FPF107")] and proc.stderr.count("\n") == 1  # "Found 1 finding."
+    json.loads(_cache_files(cache)[0].read_text())  # rewritten whole
+
+
+def test_the_default_cache_lives_in_the_project_root_and_ignores_itself(tmp_path: Path):
+    root = _project(tmp_path, {"app.py": ENDPOINT.format(module="helpers"), "helpers.py": BLOCKING,
+                               "pyproject.toml": "[project]\nname = 'x'\n"})
+    proc = fastapi_perf("check", ".", cwd=root, env={"FASTAPI_PERF_CACHE_DIR": ""})
+    assert proc.returncode == 1
+    assert (root / ".fastapi_perf_cache" / ".gitignore").read_text().strip().endswith("*")
+    # and the cache directory is never checked, even though it is inside the tree
+    assert _codes(fastapi_perf("check", ".", cwd=root, env={"FASTAPI_PERF_CACHE_DIR": ""})) == [("app.py", 11, "FPF107")]
+
+
+def test_concurrent_runs_leave_a_valid_cache(tmp_path: Path):
+    root = _project(tmp_path, {f"m{i}.py": ENDPOINT.format(module="helpers") for i in range(20)} | {"helpers.py": BLOCKING})
+    cache = tmp_path / "cache"
+    env = {**{k: v for k, v in __import__("os").environ.items()}, "FASTAPI_PERF_CACHE_DIR": str(cache)}
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "flake8_fastapi_perf.cli", "check", "--jobs", "1", str(root)],
+                         cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 1 for p in procs)
+    assert len({out for out, _ in outputs}) == 1
+    for stored in _cache_files(cache):
+        json.loads(stored.read_text())
+    assert not [p for p in cache.rglob("*") if p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("fmt", ["concise", "json"])
+def test_jobs_give_the_same_output_in_the_same_order(fmt: str):
+    trees = [str(TESTDATA / name) for name in ("rules", "demo_app", "project", "lnbits_like")]
+    one = fastapi_perf("check", "--no-cache", "--jobs", "1", "--output-format", fmt, *trees)
+    two = fastapi_perf("check", "--no-cache", "--jobs", "2", "--output-format", fmt, *trees)
+    assert one.returncode == two.returncode == 1
+    assert one.stdout == two.stdout and one.stdout
+    assert one.stderr == two.stderr
+
+
+def test_fix_with_jobs(tmp_path: Path):
+    import shutil
+
+    copy = tmp_path / "fixes"
+    shutil.copytree(TESTDATA / "fixes", copy)
+    for fixed in copy.glob("*.fixed.py"):
+        fixed.unlink()
+    serial = fastapi_perf("check", "--no-cache", "--jobs", "1", "--diff", str(copy))
+    parallel = fastapi_perf("check", "--no-cache", "--jobs", "2", "--diff", str(copy))
+    assert serial.stdout == parallel.stdout and serial.stdout.startswith("---")
+    assert serial.stderr == parallel.stderr
+
+
+def test_jobs_must_be_a_count():
+    proc = fastapi_perf("check", "--jobs", "x", str(ROOT / "testdata" / "demo_app"))
+    assert proc.returncode == 2 and "--jobs" in proc.stderr
