@@ -155,8 +155,10 @@ class ResultCache:
         return diagnostics, entry.get("error")
 
     def put(self, path: str, settings: Settings, diagnostics: list[Diagnostic], error: str | None,
-            deps: Iterable[str], project_wide: bool) -> None:
-        digest = self.hashes.get(path)
+            deps: Iterable[str], project_wide: bool, digest: str | None = None) -> None:
+        """Store the result of checking the bytes whose hash is ``digest`` (default: the hash
+        :meth:`see` recorded)."""
+        digest = digest or self.hashes.get(path)
         if digest is None:
             return
         self.new[path] = {

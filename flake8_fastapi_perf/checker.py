@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import sys
 import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -13,6 +12,7 @@ from .config import Settings
 from .diagnostics import Diagnostic
 from .noqa import filter_noqa
 from .rules import blocking, bodies, middleware, resources, state
+from .syntax_hint import bad_bytes, hint as newer_syntax_hint
 
 if TYPE_CHECKING:  # pragma: no cover
     from .analysis.project import ProjectIndex
@@ -37,6 +37,8 @@ def check_tree(tree: ast.Module, settings: Settings, filename: str = "<unknown>"
                 found.append(diagnostic)
     if project is not None and found:
         found = project.drop_outside_requests(ctx, found)
+    elif project is None:
+        ctx.module.dispose()  # free the scopes now, not at the next cyclic GC (flake8: file after file)
     found.sort(key=Diagnostic.sort_key)
     return found
 
@@ -55,15 +57,19 @@ class FileResult:
 
 
 def _syntax_error_line(filename: str, exc: SyntaxError) -> str:
-    line = exc.lineno or 1
-    col = exc.offset or 1
-    msg = exc.msg or "invalid syntax"
-    if "source code cannot contain null bytes" in msg or "null bytes" in msg:
-        msg = "source code contains NUL bytes"
-    hint = ""
-    if sys.version_info < (3, 14) and msg.startswith(("invalid syntax", "expected")):
-        hint = f" (or it uses syntax newer than the running Python {sys.version_info[0]}.{sys.version_info[1]})"
-    return f"{filename}:{line}:{col}: FPF000 cannot parse: {msg}{hint}"
+    """``path:line:col: FPF000 cannot parse: ...``; names the Python version a newer construct needs."""
+    line = max(exc.lineno or 1, 1)
+    col = max(exc.offset or 1, 1)  # encoding errors say -1
+    msg = (exc.msg or "invalid syntax").splitlines()[0] if (exc.msg or "").strip() else "invalid syntax"
+    if "null bytes" in msg:
+        msg = "source code contains NUL bytes (is it a binary file?)"
+    else:
+        try:
+            hint = newer_syntax_hint(exc)
+        except Exception:  # pragma: no cover - a hint is never worth a crash
+            hint = None
+        msg = hint or msg
+    return f"{filename}:{line}:{col}: FPF000 cannot parse: {msg}"
 
 
 def check_source(source: bytes, filename: str, settings: Settings, prefilter: bool = True,
@@ -75,6 +81,11 @@ def check_source(source: bytes, filename: str, settings: Settings, prefilter: bo
     result = FileResult(filename)
     if project is not None:
         project.update_source(filename, source)
+    problem = bad_bytes(source)  # binary/undecodable: an error even when the prefilter would skip the file
+    if problem is not None:
+        line, col, message = problem
+        result.error = f"{filename}:{line}:{col}: FPF000 cannot parse: {message}"
+        return result
     if prefilter and not may_have_findings(source):
         return result
     try:
@@ -106,6 +117,6 @@ def check_source(source: bytes, filename: str, settings: Settings, prefilter: bo
         result.error = f"{filename}:1:1: FPF000 analysis stopped: expressions nested too deeply"
         return result
     if diagnostics:
-        diagnostics = filter_noqa(diagnostics, source)
+        diagnostics = filter_noqa(diagnostics, source, tree)
     result.diagnostics = diagnostics
     return result

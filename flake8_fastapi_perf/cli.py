@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -134,6 +135,7 @@ class _Outcome:
     checked: tuple[list[Diagnostic], str | None] | None = None
     deps: frozenset[str] = frozenset()
     project_wide: bool = False
+    digest: str | None = None  # the hash of the bytes checked (the file may change meanwhile)
 
 
 class _Run:
@@ -185,13 +187,14 @@ class _Run:
 
     def inputs(self) -> Iterator[tuple[str, bool]]:
         """(path, is_stdin)."""
+        seen: set[str] = set()  # each file once, however many arguments reach it
         for path in self.args.paths:
             if path == "-":
                 yield (self.args.stdin_filename or "-", True)
             else:
                 where = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
                 patterns = self.project_settings(where).exclude_patterns()
-                for file in iter_python_files([path], self.errors, exclude=patterns):
+                for file in iter_python_files([path], self.errors, exclude=patterns, seen=seen):
                     yield (file, False)
 
     def _settings_path(self, path: str, is_stdin: bool) -> str:
@@ -216,7 +219,10 @@ class _Run:
         if result.error:
             out.errors.append(result.error)
         if not is_stdin and self.cache is not None:
+            from .cache import content_hash
+
             out.checked = (result.diagnostics, result.error)
+            out.digest = content_hash(source)
             if project is not None:
                 out.deps = frozenset(project.dependencies(path, source))
                 out.project_wide = os.path.normcase(os.path.abspath(path)) in project.project_wide
@@ -305,7 +311,8 @@ class _Run:
         self.findings.extend(Finding(out.path, d, out.final) for d in out.findings)
         if self.cache is not None and out.checked is not None:
             diagnostics, error = out.checked
-            self.cache.put(_norm(out.path), self.settings_for(out.path), diagnostics, error, out.deps, out.project_wide)
+            self.cache.put(_norm(out.path), self.settings_for(out.path), diagnostics, error, out.deps, out.project_wide,
+                           out.digest)
 
     def report(self) -> int:
         args = self.args
@@ -355,6 +362,10 @@ def _worker_init(args: argparse.Namespace, files: list[str], roots: list[str], c
 
     from .analysis.project import ProjectIndex
 
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops the pool
+    signal.signal(signal.SIGTERM, _stop_worker)  # pool.terminate(): unwind, so write_atomic removes its temporary file
     global _WORKER
     run = _Run(args)
     run.resolve_output_format()
@@ -364,6 +375,10 @@ def _worker_init(args: argparse.Namespace, files: list[str], roots: list[str], c
     _worker_init.stack = contextlib.ExitStack()  # type: ignore[attr-defined]
     _worker_init.stack.enter_context(run.project.session())  # type: ignore[attr-defined]
     _WORKER = run
+
+
+def _stop_worker(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _worker_process(path: str) -> _Outcome:
@@ -399,6 +414,8 @@ def run_check(args: argparse.Namespace) -> int:
                                     [_norm(f) for f in files])
             for path in files:
                 try:
+                    if not stat.S_ISREG(os.stat(path).st_mode):
+                        continue  # a pipe (check <(git show ...)) can be read once, by process(): not cached
                     with open(path, "rb") as fh:
                         run.cache.see(_norm(path), fh.read())
                 except OSError:
@@ -509,7 +526,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     if args.command == "check":
-        return run_check(args)
+        try:
+            return run_check(args)
+        except KeyboardInterrupt:  # Ctrl-C: every file is old or new (write_atomic), no traceback
+            print("fastapi-perf: interrupted", file=sys.stderr)
+            return 130
     if args.command == "rule":
         return run_rule(args)
     parser.print_help()

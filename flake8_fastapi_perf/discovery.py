@@ -3,13 +3,21 @@
 Directories are walked in sorted order, skipping the usual tool and environment folders (as
 ruff does), the `exclude`/`extend-exclude` patterns of the configuration, and whatever the
 `.gitignore` files of the tree ignore (nested ones too).  Files named explicitly are always
-checked.
+checked, whatever their suffix (as ruff does).
+
+Bad paths: a path named on the command line that cannot be read (missing, a dangling or looping
+symlink) and a directory that cannot be listed are one error line each, ``path:1:1: FPF000
+cannot read: <reason>``; the walk goes on.  Symlinked directories are not followed (so a link
+to ``..`` cannot loop), symlinked files are; a symlink found in a walk that points nowhere (an
+Emacs lock file ``.#x.py``, a link into a checkout that is not there) is not a file and is
+skipped.  A file reached twice (``check . app.py``) is checked once, under its first name.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from collections.abc import Iterator, Sequence
 
 #: Directories never walked into (unless named on the command line); `exclude` replaces this list.
@@ -53,7 +61,12 @@ class _Patterns:
         return regex is not None and (regex.match(name) is not None or regex.match(relative) is not None)
 
 
-def _walk(top: str, patterns: Sequence[str], use_gitignore: bool) -> Iterator[str]:
+def _cannot_read(path: str, exc: OSError, what: str = "") -> str:
+    return f"{path}:1:1: FPF000 cannot read{what}: {exc.strerror or exc}"
+
+
+def _walk(top: str, patterns: Sequence[str], use_gitignore: bool, errors: list[str]) -> Iterator[tuple[str, str]]:
+    """(path, path relative to ``top``) of the Python files below ``top``."""
     excluded = _Patterns(patterns)
     # (directory, its path relative to top, [(base directory of a .gitignore, its spec)])
     stack: list[tuple[str, str, list]] = [(top, "", [])]
@@ -64,8 +77,10 @@ def _walk(top: str, patterns: Sequence[str], use_gitignore: bool) -> Iterator[st
             if spec is not None:
                 specs = [*specs, (directory, prefix, spec)]
         try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            errors.append(_cannot_read(directory, exc, " directory"))
             continue
         subdirs = []
         for entry in entries:
@@ -87,7 +102,7 @@ def _walk(top: str, patterns: Sequence[str], use_gitignore: bool) -> Iterator[st
             if is_dir:
                 subdirs.append((entry.path, relative + "/", specs))  # symlinked dirs are not followed
             else:
-                yield entry.path
+                yield entry.path, relative
         stack.extend(reversed(subdirs))
 
 
@@ -96,14 +111,32 @@ def iter_python_files(
     errors: list[str],
     exclude: Sequence[str] = DEFAULT_EXCLUDE,
     use_gitignore: bool = True,
+    seen: set[str] | None = None,
 ) -> Iterator[str]:
-    """Files named on the command line, and the .py files below named directories (sorted)."""
+    """Files named on the command line, and the .py files below named directories (sorted).
+
+    ``errors`` receives one line per path that cannot be read.  ``seen``: pass the same set to
+    several calls to get each file once across them (the real paths already yielded)."""
+    if seen is None:
+        seen = set()
     for path in paths:
-        if os.path.isdir(path):
-            for found in _walk(path, exclude, use_gitignore):
-                # keep "./x.py" for "." and "dir/x.py" for "dir", as os.walk did
-                yield found
-        elif os.path.exists(path):
-            yield path
+        try:
+            info = os.stat(path)
+        except OSError as exc:
+            errors.append(_cannot_read(path, exc))
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            # a walk never follows a symlinked directory, so below the real path of the top every
+            # file's real path is that path joined with its relative path (symlinked files aside)
+            top = os.path.realpath(path)
+            for found, relative in _walk(path, exclude, use_gitignore, errors):
+                key = os.path.join(top, relative if os.sep == "/" else relative.replace("/", os.sep))
+                if key not in seen:
+                    seen.add(key)
+                    # keep "./x.py" for "." and "dir/x.py" for "dir", as os.walk did
+                    yield found
         else:
-            errors.append(f"{path}: error: no such file or directory")
+            key = os.path.realpath(path)
+            if key not in seen:
+                seen.add(key)
+                yield path

@@ -8,6 +8,7 @@ files with a line ``# flake8: noqa``.  We also honour ``# ruff: noqa`` (all code
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import tokenize
@@ -46,7 +47,55 @@ def _logical_line_map(text: str, lines: list[str]) -> dict[int, str]:
     return mapping
 
 
-def filter_noqa(diagnostics: list[Diagnostic], source: bytes) -> list[Diagnostic]:
+#: Statement fields holding nested statements.
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _span(tree: ast.Module, line: int) -> tuple[int, int]:
+    """Lines that hold the logical line of ``line``: the innermost statement containing it (a
+    compound statement's header only, decorators included), widened to the statements sharing a
+    physical line with it (``a(); b(``)."""
+    body: list = tree.body
+    span = (line, line)
+    while body:
+        hit = None
+        for i, stmt in enumerate(body):
+            start = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+            if start <= line <= (stmt.end_lineno or stmt.lineno):
+                hit = i
+                break
+        if hit is None:
+            return span
+        lo, hi = hit, hit
+        while lo > 0 and (body[lo - 1].end_lineno or 0) >= body[lo].lineno:
+            lo -= 1
+        while hi + 1 < len(body) and body[hi + 1].lineno <= (body[hi].end_lineno or 0):
+            hi += 1
+        stmt = body[hit]
+        start = min([body[lo].lineno, *(d.lineno for d in getattr(body[lo], "decorator_list", ()))])
+        span = (start, body[hi].end_lineno or body[hi].lineno)
+        inner = [child for field in _BODIES for child in getattr(stmt, field, ()) or ()]
+        if not inner or lo != hi:
+            return span
+        first = min(getattr(child, "lineno", line) for child in inner)
+        if line < first:  # the header: up to the line before the first nested statement
+            return (span[0], max(span[0], first - 1))
+        # descend: handlers and match cases hold statements in their own bodies
+        body = []
+        for child in inner:
+            if isinstance(child, ast.stmt):
+                body.append(child)
+            else:
+                body.extend(getattr(child, "body", ()))
+        body.sort(key=lambda s: s.lineno)
+        span = (line, line)
+    return span
+
+
+def filter_noqa(diagnostics: list[Diagnostic], source: bytes, tree: ast.Module | None = None) -> list[Diagnostic]:
+    """``diagnostics`` without those a ``# noqa`` comment silences.  With the parsed ``tree``,
+    the file is tokenized (slow: pure Python before 3.12) only when a ``# noqa`` comment sits on
+    another line of a finding's statement than the finding itself."""
     if not re.search(rb"(?i)noqa", source):
         return diagnostics
     text = decode_source(source)
@@ -61,22 +110,36 @@ def filter_noqa(diagnostics: list[Diagnostic], source: bytes) -> list[Diagnostic
                 return []
             file_codes = (file_codes or ()) + tuple(c.upper() for c in _split_codes(match.group("codes")))
     mapping: dict[int, str] | None = None
+    noqa_lines: list[int] | None = None
     kept = []
     for diagnostic in diagnostics:
         if file_codes and diagnostic.code.startswith(file_codes):
             continue
+        if mapping is None and tree is not None:
+            if noqa_lines is None:
+                noqa_lines = [n for n, line in enumerate(lines, 1) if "#" in line and NOQA_INLINE.search(line)]
+            lo, hi = _span(tree, diagnostic.line)
+            if not any(lo <= n <= hi and n != diagnostic.line for n in noqa_lines):
+                own = lines[diagnostic.line - 1] if 0 < diagnostic.line <= len(lines) else ""
+                if not _silenced(diagnostic, own):
+                    kept.append(diagnostic)
+                continue
         if mapping is None:
             mapping = _logical_line_map(text, lines)
         physical = mapping.get(diagnostic.line)
         if physical is None:
             physical = lines[diagnostic.line - 1] if 0 < diagnostic.line <= len(lines) else ""
-        match = NOQA_INLINE.search(physical)
-        if match is not None:
-            codes = match.group("codes")
-            if codes is None:
-                continue
-            parsed = _split_codes(codes)
-            if diagnostic.code in parsed or diagnostic.code.startswith(parsed):
-                continue
-        kept.append(diagnostic)
+        if not _silenced(diagnostic, physical):
+            kept.append(diagnostic)
     return kept
+
+
+def _silenced(diagnostic: Diagnostic, text: str) -> bool:
+    match = NOQA_INLINE.search(text)
+    if match is None:
+        return False
+    codes = match.group("codes")
+    if codes is None:
+        return True
+    parsed = _split_codes(codes)
+    return diagnostic.code in parsed or diagnostic.code.startswith(parsed)

@@ -159,6 +159,18 @@ class BlockingIndex:
 
     def chain(self, helper: Helper) -> Chain | None:
         """The first path from the sync ``helper`` to a blocking call, or None."""
+        project = self.project
+        if project is None or isinstance(helper, HelperRef) or id(helper) in self._chains:
+            return self._chain(helper)
+        project.depth += 1
+        try:
+            return self._chain(helper)
+        finally:
+            project.depth -= 1
+            if not project.depth and project.session_active:
+                project.trim()  # the chains are remembered: the trees walked can go
+
+    def _chain(self, helper: Helper) -> Chain | None:
         if isinstance(helper, HelperRef):
             return self.project.chain_of(helper, self) if self.project is not None else None
         key = id(helper)

@@ -120,8 +120,7 @@ def _parse(source: bytes, filename: str) -> ast.Module | None:
 class _Module:
     """A parsed module of the project, alive while a file's check needs it."""
 
-    __slots__ = ("path", "name", "info", "resolver", "source", "model", "occurrences", "indexes", "registered",
-                 "pending")
+    __slots__ = ("path", "name", "info", "resolver", "source", "model", "occurrences", "indexes", "registered")
 
     def __init__(self, path: str, name: str, info: ModuleInfo, source: bytes | None, registered: bool) -> None:
         self.path = path
@@ -133,7 +132,6 @@ class _Module:
         self.occurrences: dict[str, list[Occurrence]] | None = None  # per name, filled on demand
         self.indexes: dict[Any, BlockingIndex] = {}  # settings key -> this module's index
         self.registered = registered  # handed in by the check of its own file
-        self.pending = False  # a project file whose own check is still to come, with a parse
 
     def function(self, qualname: str) -> FunctionInfo | None:
         """The module-level ``def`` or ``Class.method`` called ``qualname``."""
@@ -209,6 +207,7 @@ class ProjectIndex:
         self._budget = 0  # bytes of source whose trees release() keeps (see session)
         self._parsed_since_collect = 0  # bytes (see session)
         self._session = False
+        self.depth = 0  # nested BlockingIndex.chain calls under way
 
     @classmethod
     def build(cls, files: Iterable[str], roots: Iterable[str] = ()) -> ProjectIndex:
@@ -238,6 +237,10 @@ class ProjectIndex:
             if enabled:
                 gc.enable()
             self._budget = budget
+
+    @property
+    def session_active(self) -> bool:
+        return self._session
 
     def __contains__(self, filename: str) -> bool:
         return _norm(filename) in self._files
@@ -308,11 +311,6 @@ class ProjectIndex:
         module = _Module(path, self.module_name(path), info, source, registered)
         self._parsed_since_collect += len(source or b"")
         self._recent[path] = self._recent.pop(path, 0) + 1
-        if not registered and path in self._files and path not in self._checked and source is not None:
-            # the prefilter: the files the run will parse
-            from ..checker import may_have_findings
-
-            module.pending = may_have_findings(source)
         self._live[path] = module
         if path not in self._exports:
             self._exports[path] = _Exports(info)
@@ -391,30 +389,37 @@ class ProjectIndex:
     def release(self, filename: str) -> None:
         """The check of ``filename`` is over: drop the trees no later check needs.
 
-        What the index learnt stays (names, blocking facts, startup facts: no trees).  Trees
-        stay for project files parsed for an importer whose own check is still to come (so they
-        are not parsed twice) and, inside :meth:`session`, for the modules used last, up to
-        ``RETAIN_BYTES`` of source (a helper module is rarely parsed twice).  Keeping every tree
-        of a run would make Python's cyclic GC walk them all again and again.
+        What the index learnt stays (names, blocking facts, startup facts: no trees).  Inside
+        :meth:`session`, the trees of the modules used last stay, up to ``RETAIN_BYTES`` of
+        source, including those of files still to be checked (then not parsed twice).  Beyond
+        that a tree is dropped even if its own check is still to come: keeping every module an
+        ``__init__`` imports alive until its turn took 470 MB on litellm (1 M lines).
         """
         self._checked.add(_norm(filename))
+        self.trim()
+        if self._session and self._parsed_since_collect > COLLECT_BYTES:
+            self._parsed_since_collect = 0
+            gc.collect()
+
+    def trim(self) -> None:
+        """Drop the trees beyond the budget, the least recently used first; never the tree of a
+        file whose check is under way.  Called after each file's check and after each blocking
+        chain is complete (``BlockingIndex.chain``), so the trees a check walks through do not
+        pile up: its facts are remembered without them."""
         budget = self._budget
         for path in reversed(list(self._recent)):  # the most recently used first
             module = self._live.get(path)
             if module is None:
                 del self._recent[path]
                 continue
-            if module.pending and not module.registered and path not in self._checked:
-                continue  # its own check will use this tree
+            if module.registered and path not in self._checked:
+                continue  # being checked
             size = len(module.source or b"")
             if size <= budget:
                 budget -= size
                 continue
             del self._recent[path]
             self._drop(module)
-        if self._session and self._parsed_since_collect > COLLECT_BYTES:
-            self._parsed_since_collect = 0
-            gc.collect()
 
     def model(self, module: _Module) -> FastAPIModel:
         if module.model is None:
@@ -589,6 +594,8 @@ class ProjectIndex:
         self._resolved[key] = None  # cycles of re-exports end here
         result = self._function(from_path, qualname, 0)
         self._resolved[key] = result
+        if not self.depth and self._session:
+            self.trim()  # the modules parsed to resolve the name (re-exports) can go
         return result
 
     def _function(self, from_path: str, qualname: str, depth: int) -> HelperRef | None:
@@ -970,21 +977,8 @@ class ProjectIndex:
         relevant = [d for d in diagnostics if d.code in BLOCKING_CODES]
         if not relevant or ctx.path is None:
             return diagnostics
-        functions = ctx.module.all_functions
-
-        def innermost(d: Diagnostic) -> FunctionInfo | None:
-            best = None
-            for f in functions:
-                node = f.node
-                start = (node.lineno, node.col_offset)
-                end = (node.end_lineno or node.lineno, node.end_col_offset or 0)
-                if start <= (d.line, d.col) <= end and (best is None or start > (best.node.lineno, best.node.col_offset)):
-                    best = f
-            return best
-
         dropped: set[int] = set()
-        for d in relevant:
-            fn = innermost(d)
+        for d, fn in _innermost_functions(ctx.module.all_functions, relevant):
             if fn is not None and self._candidate(ctx.path, fn):
                 self.project_wide.add(ctx.path)  # the answer depends on every file (the cache)
                 if self.outside_requests(ctx.path, fn):
@@ -992,6 +986,29 @@ class ProjectIndex:
         if not dropped:
             return diagnostics
         return [d for d in diagnostics if id(d) not in dropped]
+
+
+def _innermost_functions(functions: Iterable[FunctionInfo], diagnostics: list[Diagnostic]
+                         ) -> Iterator[tuple[Diagnostic, FunctionInfo | None]]:
+    """Each diagnostic with the innermost function around its position, in one sweep over both
+    sorted by position (functions nest, so the open ones form a stack): O((F + D) log)."""
+    def start(f: FunctionInfo) -> tuple[int, int]:
+        return (f.node.lineno, f.node.col_offset)
+
+    order = sorted(functions, key=start)
+    stack: list[tuple[tuple[int, int], FunctionInfo]] = []  # (end, function), innermost last
+    index = 0
+    for d in sorted(diagnostics, key=lambda d: (d.line, d.col)):
+        position = (d.line, d.col)
+        while index < len(order) and start(order[index]) <= position:
+            f = order[index]
+            index += 1
+            while stack and stack[-1][0] < start(f):
+                stack.pop()
+            stack.append(((f.node.end_lineno or f.node.lineno, f.node.end_col_offset or 0), f))
+        while stack and stack[-1][0] < position:
+            stack.pop()
+        yield d, (stack[-1][1] if stack else None)
 
 
 def _join(base: str, names: list[str]) -> str:
