@@ -208,6 +208,8 @@ class ProjectIndex:
         self._parsed_since_collect = 0  # bytes (see session)
         self._session = False
         self.depth = 0  # nested BlockingIndex.chain calls under way
+        self._live_bytes = 0  # source bytes of the live modules
+        self._grown = False  # a module was parsed since the last trim
 
     @classmethod
     def build(cls, files: Iterable[str], roots: Iterable[str] = ()) -> ProjectIndex:
@@ -311,7 +313,12 @@ class ProjectIndex:
         module = _Module(path, self.module_name(path), info, source, registered)
         self._parsed_since_collect += len(source or b"")
         self._recent[path] = self._recent.pop(path, 0) + 1
+        previous = self._live.get(path)
+        if previous is not None:
+            self._drop(previous)
         self._live[path] = module
+        self._live_bytes += len(source or b"")
+        self._grown = True
         if path not in self._exports:
             self._exports[path] = _Exports(info)
         for fn in info.all_functions:
@@ -321,6 +328,7 @@ class ProjectIndex:
     def _drop(self, module: _Module) -> None:
         if self._live.get(module.path) is module:
             del self._live[module.path]
+            self._live_bytes -= len(module.source or b"")
         for fn in module.info.all_functions:
             self._owner.pop(id(fn), None)
         module.info.dispose()
@@ -396,24 +404,34 @@ class ProjectIndex:
         ``__init__`` imports alive until its turn took 470 MB on litellm (1 M lines).
         """
         self._checked.add(_norm(filename))
+        self._grown = True  # this file's tree may go now
         self.trim()
         if self._session and self._parsed_since_collect > COLLECT_BYTES:
             self._parsed_since_collect = 0
             gc.collect()
 
     def trim(self) -> None:
-        """Drop the trees beyond the budget, the least recently used first; never the tree of a
-        file whose check is under way.  Called after each file's check and after each blocking
-        chain is complete (``BlockingIndex.chain``), so the trees a check walks through do not
-        pile up: its facts are remembered without them."""
-        budget = self._budget
-        for path in reversed(list(self._recent)):  # the most recently used first
+        """Drop trees beyond the budget; never the tree of a file whose check is under way.
+        Called after each file's check, after each blocking chain is complete
+        (``BlockingIndex.chain``) and after each name resolution, so the trees a check walks
+        through do not pile up: what was learnt from them is kept without them.  Trees of files
+        whose own check is still to come are dropped last (else they are parsed twice); among
+        the others, the least recently used first."""
+        if not self._grown or self._live_bytes <= self._budget:
+            return
+        self._grown = False
+        keep: list[tuple[int, str]] = []  # (tier, path), most recently used first
+        for path in reversed(list(self._recent)):
             module = self._live.get(path)
             if module is None:
                 del self._recent[path]
-                continue
-            if module.registered and path not in self._checked:
-                continue  # being checked
+            elif not (module.registered and path not in self._checked):
+                later = path in self._files and path not in self._checked and not module.registered
+                keep.append((0 if later else 1, path))
+        keep.sort(key=lambda item: item[0])  # stable: recency within a tier
+        budget = self._budget
+        for _, path in keep:
+            module = self._live[path]
             size = len(module.source or b"")
             if size <= budget:
                 budget -= size

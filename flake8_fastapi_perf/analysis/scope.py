@@ -218,6 +218,14 @@ def _bind_target(target: ast.expr, value: ast.expr | None, scope: Scope, module:
             _bind_target(elt.value if isinstance(elt, ast.Starred) else elt, None, scope, module)
 
 
+#: Node types ``_collect`` looks at itself (every other one: only its children).
+_SPECIAL = frozenset([
+    ast.Call, ast.Await, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.Assign,
+    ast.AnnAssign, ast.With, ast.AsyncWith, ast.AsyncFor, ast.For, ast.NamedExpr, ast.comprehension,
+    ast.Yield, ast.YieldFrom, ast.Return, ast.Import, ast.ImportFrom, *TRY_TYPES,
+])
+
+
 def _collect(module: ModuleInfo) -> None:
     stack: list[tuple[ast.AST, Scope]] = [(stmt, module) for stmt in reversed(module.tree.body)]
     offloaded: set[int] = set()
@@ -227,10 +235,13 @@ def _collect(module: ModuleInfo) -> None:
     pop = stack.pop
     Call, Await, Name, Attribute, Lambda = ast.Call, ast.Await, ast.Name, ast.Attribute, ast.Lambda
     FunctionDef, AsyncFunctionDef, ClassDef = ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef
+    special = _SPECIAL
     while stack:
         node, scope = pop()
         tp = type(node)
-        if tp is Call:
+        if tp not in special:
+            pass  # most nodes: only their children matter
+        elif tp is Call:
             if isinstance(scope, FunctionInfo):
                 scope.calls.append(node)
             elif scope is module:
