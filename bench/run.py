@@ -215,13 +215,22 @@ def ensure_main_venv(venv: Path, need_ruff: bool, need_chart: bool) -> Path:
         run([sys.executable, "-m", "venv", venv])
     reqs = bench_requirements()
     missing = []
-    if not all((bin_dir / tool).exists() for tool in ("fastapi-perf", "fastapi-perf-fix", "flake8")):
+    # reinstalled when pyproject.toml changes (entry points, dependencies)
+    marker = venv / "bench-pyproject.txt"
+    project = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    current = marker.exists() and marker.read_text(encoding="utf-8") == project
+    if not current or not all((bin_dir / tool).exists() for tool in ("fastapi-perf", "fastapi-perf-fix", "flake8")):
         missing += ["-e", REPO]
     if need_ruff and not (bin_dir / "ruff").exists():
         missing.append(reqs.get("ruff", "ruff"))
     if missing:
         log(f"installing into {venv}: {' '.join(map(str, missing))}")
         pip_install(bin_dir / "python", missing)
+        marker.write_text(project, encoding="utf-8")
+    # An editable install has no bytecode, and with PYTHONDONTWRITEBYTECODE set (as on some CI
+    # machines) every run would compile the package again (0.3 s a run); a wheel install is
+    # byte-compiled by pip, so the measured runs get the bytecode a user's install has.
+    run([bin_dir / "python", "-m", "compileall", "-q", REPO / "flake8_fastapi_perf"])
     if need_chart and not has_module(bin_dir / "python", "matplotlib"):
         req = reqs.get("matplotlib", "matplotlib")
         log(f"installing {req} into {venv} for the chart")

@@ -410,15 +410,15 @@ PADDING = "".join(f"\n\ndef helper_{i}(value):\n    return value * {i}\n" for i 
 FIX_MAIN = "import sys; from flake8_fastapi_perf.cli import fix_main; sys.exit(fix_main())"
 
 
-def start_fix(root: Path, cache_dir: Path) -> subprocess.Popen:
+def start_fix(root: Path, cache_dir: Path, jobs: str = "1") -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-c", FIX_MAIN, "."],
+        [sys.executable, "-c", FIX_MAIN, "--jobs", jobs, "."],
         cwd=root, env=command_env(cache_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         start_new_session=True,  # its own process group: the signal reaches --jobs workers too
     )
 
 
-def fix_tree(tmp_path: Path, count: int = 300) -> tuple[Path, bytes, bytes]:
+def fix_tree(tmp_path: Path, count: int) -> tuple[Path, bytes, bytes]:
     """``count`` copies of a file with one safe fix; (root, original bytes, fixed bytes)."""
     original = (SLEEPY + PADDING).encode()
     one = tmp_path / "one"
@@ -436,12 +436,16 @@ def fix_tree(tmp_path: Path, count: int = 300) -> tuple[Path, bytes, bytes]:
     return root, original, fixed
 
 
-def interrupt_mid_fix(tmp_path: Path, sig: int) -> tuple[Path, bytes, bytes, bytes]:
+def interrupt_mid_fix(tmp_path: Path, sig: int, jobs: str = "1", count: int = 300) -> tuple[Path, bytes, bytes, bytes]:
     """Start fixing a large tree, send ``sig`` to its process group as soon as one file has
-    changed, wait until every process of the group is gone."""
-    root, original, fixed = fix_tree(tmp_path)
+    changed, wait until every process of the group is gone.
+
+    With one job each file is written as soon as it is fixed (a slow file: the kill lands after
+    the first of 300); with ``--jobs`` the main process writes them all once the workers are done
+    (``_Run.commit``), so the kill lands in that burst of writes."""
+    root, original, fixed = fix_tree(tmp_path, count)
     files = sorted(root.rglob("*.py"))
-    proc = start_fix(root, tmp_path / "cache")
+    proc = start_fix(root, tmp_path / "cache", jobs)
     deadline = time.monotonic() + 120
     try:
         while not any(path.read_bytes() != original for path in files):
@@ -475,13 +479,24 @@ def assert_old_or_new(root: Path, original: bytes, fixed: bytes) -> tuple[int, l
     return new, leftovers
 
 
+def assert_only_temporary_files(leftovers: list[str]) -> None:
+    """A SIGKILL between a temporary file's creation and its rename leaves it: never a .py file."""
+    for name in leftovers:
+        assert re.fullmatch(r"pkg\d/\.m\d{3}\.py\.[\w-]+" + re.escape(TEMPORARY_SUFFIX), name), name
+
+
 def test_fix_killed_mid_run_leaves_every_file_old_or_new(tmp_path: Path):
     root, original, fixed, _ = interrupt_mid_fix(tmp_path, signal.SIGKILL)
     new, leftovers = assert_old_or_new(root, original, fixed)
     assert 0 < new < 300, "the kill did not land mid-run"
-    # a SIGKILL between a temporary file's creation and its rename leaves it: never a .py file
-    for name in leftovers:
-        assert re.fullmatch(r"pkg\d/\.m\d{3}\.py\.[\w-]+" + re.escape(TEMPORARY_SUFFIX), name), name
+    assert_only_temporary_files(leftovers)
+
+
+def test_fix_with_jobs_killed_while_writing_leaves_every_file_old_or_new(tmp_path: Path):
+    root, original, fixed, _ = interrupt_mid_fix(tmp_path, signal.SIGKILL, jobs="2", count=20)  # >= POOL_MIN_FILES
+    new, leftovers = assert_old_or_new(root, original, fixed)
+    assert new > 0  # the kill came after the first write (when all are written, fine too)
+    assert_only_temporary_files(leftovers)
 
 
 def test_fix_interrupted_mid_run_cleans_up(tmp_path: Path):

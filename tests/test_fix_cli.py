@@ -155,3 +155,99 @@ def test_demo_app_fixed_version(tmp_path: Path):
         assert (target / relative).read_bytes() == (expected_dir / relative).read_bytes(), relative
     again = fix("--unsafe-fixes", "--diff", "demo_app", cwd=tmp_path)
     assert again.returncode == 0, again.stdout
+
+
+# --diff shows what --fix does, whatever the order of the files and --jobs: every file is fixed
+# against the project as the run read it.  Here fixing a.py (FPF110: drop `async` from `settle`)
+# turns `settle()` in the z*.py importers into a blocking helper call (FPF107).
+DEPENDENCY = (
+    "import time\n\nfrom fastapi import Depends, FastAPI\n\napp = FastAPI()\n\n\n"
+    "async def settle():\n    time.sleep(1)\n\n\n"
+    "@app.get('/')\ndef index(_=Depends(settle)):\n    return {}\n"
+)
+IMPORTER = "from app.a import settle\n\n\nasync def handler():\n    settle()\n"
+
+
+def _fixing_tree(root: Path) -> dict[str, str]:
+    (root / "app").mkdir()
+    files = {"app/__init__.py": "", "app/a.py": DEPENDENCY}
+    files.update({f"app/m{i:02d}.py": SLEEPY for i in range(20)})  # enough files for a --jobs pool
+    files.update({f"app/z{i}.py": IMPORTER for i in range(4)})
+    for name, text in files.items():
+        (root / name).write_text(text)
+    return files
+
+
+def _tree(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob("*.py"))}
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_fix_does_what_diff_shows_across_modules(tmp_path: Path, jobs: str):
+    import difflib
+    import re
+    import shutil
+
+    original = tmp_path / "original"
+    original.mkdir()
+    files = _fixing_tree(original)
+    diff = fastapi_perf("check", "--no-cache", "-j", jobs, "--diff", "--unsafe-fixes", ".", cwd=original)
+    assert diff.stderr.strip().splitlines()[-1] == "Would fix 21 findings (0 remaining)", diff.stderr
+    assert _tree(original) == files  # --diff writes nothing
+    fixed = tmp_path / "fixed"
+    shutil.copytree(original, fixed)
+    proc = fastapi_perf("check", "--no-cache", "-j", jobs, "--fix", "--unsafe-fixes", ".", cwd=fixed)
+    assert proc.stderr.strip().splitlines()[-1] == "Fixed 21 findings (0 remaining)", proc.stderr
+    after = _tree(fixed)
+    shown = {}  # path -> its diff, as --diff printed it
+    for chunk in re.split(r"(?m)^(?=--- a/)", diff.stdout):
+        if chunk:
+            shown[chunk.split("\n", 1)[0].removeprefix("--- a/./")] = chunk
+    assert shown == {
+        name: "".join(difflib.unified_diff(text.splitlines(True), after[name].splitlines(True),
+                                           f"a/./{name}", f"b/./{name}"))
+        for name, text in files.items() if after[name] != text
+    }
+    assert "async def settle" not in after["app/a.py"]
+    assert all(after[f"app/z{i}.py"] == IMPORTER for i in range(4))  # fixed against the a.py read
+
+
+def test_fix_source_leaves_the_project_index_with_the_text_read(tmp_path: Path):
+    """After fix_source(a.py), the index answers for importers from the a.py the run read."""
+    from flake8_fastapi_perf.analysis.project import ProjectIndex
+    from flake8_fastapi_perf.checker import check_source
+    from flake8_fastapi_perf.config import Settings
+    from flake8_fastapi_perf.fixes.engine import fix_source
+
+    _fixing_tree(tmp_path)
+    a, z = tmp_path / "app" / "a.py", tmp_path / "app" / "z0.py"
+    index = ProjectIndex.build([str(p) for p in sorted(tmp_path.rglob("*.py"))], [str(tmp_path)])
+    assert check_source(z.read_bytes(), str(z), Settings(), project=index).diagnostics == []
+    outcome = fix_source(a.read_bytes(), str(a), Settings(), unsafe=True, project=index)
+    assert [d.code for d in outcome.fixed] == ["FPF110"]
+    assert check_source(z.read_bytes(), str(z), Settings(), project=index).diagnostics == []
+
+
+def test_jobs_workers_never_see_a_file_fixed_in_the_same_run(tmp_path: Path, monkeypatch):
+    """With --jobs, --fix writes once the pool is done: a worker reads the project's files
+    lazily, and must not find the fixed text of a file another worker (or itself) fixed."""
+    from flake8_fastapi_perf import cli
+
+    files = _fixing_tree(tmp_path)
+    seen = tmp_path / "changed-while-checking.txt"
+    real = cli._Run.process
+
+    def process(self, path, is_stdin):  # runs in the workers (fork)
+        changed = [name for name, text in files.items() if (tmp_path / name).read_text() != text]
+        if changed:
+            with open(seen, "a") as fh:
+                fh.write(f"{path}: {changed}\n")
+        return real(self, path, is_stdin)
+
+    monkeypatch.setattr(cli._Run, "process", process)
+    monkeypatch.chdir(tmp_path)
+    if "fork" not in __import__("multiprocessing").get_all_start_methods():
+        pytest.skip("the monkeypatch reaches the workers only with fork")
+    assert cli.main(["check", "--no-cache", "-j", "2", "--fix", "--unsafe-fixes", "."]) == 0
+    assert not seen.exists(), seen.read_text()
+    assert _tree(tmp_path)["app/a.py"] != DEPENDENCY

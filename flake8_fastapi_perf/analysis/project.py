@@ -210,6 +210,7 @@ class ProjectIndex:
         self.depth = 0  # nested BlockingIndex.chain calls under way
         self._live_bytes = 0  # source bytes of the live modules
         self._grown = False  # a module was parsed since the last trim
+        self._pinned: dict[str, int] = {}  # paths of modules in hand (see _holding) -> holders
 
     @classmethod
     def build(cls, files: Iterable[str], roots: Iterable[str] = ()) -> ProjectIndex:
@@ -410,6 +411,18 @@ class ProjectIndex:
             self._parsed_since_collect = 0
             gc.collect()
 
+    @contextmanager
+    def _holding(self, module: _Module) -> Iterator[None]:
+        """``module``'s functions are in hand inside this block: ``trim`` keeps its tree."""
+        path = module.path
+        self._pinned[path] = self._pinned.get(path, 0) + 1
+        try:
+            yield
+        finally:
+            left = self._pinned.pop(path) - 1
+            if left:
+                self._pinned[path] = left
+
     def trim(self) -> None:
         """Drop trees beyond the budget; never the tree of a file whose check is under way.
         Called after each file's check, after each blocking chain is complete
@@ -425,7 +438,7 @@ class ProjectIndex:
             module = self._live.get(path)
             if module is None:
                 del self._recent[path]
-            elif not (module.registered and path not in self._checked):
+            elif not (module.registered and path not in self._checked) and path not in self._pinned:
                 later = path in self._files and path not in self._checked and not module.registered
                 keep.append((0 if later else 1, path))
         keep.sort(key=lambda item: item[0])  # stable: recency within a tier
@@ -690,8 +703,8 @@ class ProjectIndex:
                 return False
             info = module.info
             if name not in info.imports:
-                if name in info.functions:
-                    return info.functions[name] is target
+                if name in info.functions:  # the target, if this is its module (it is module-level)
+                    return module.path == target_path and info.functions[name].qualname == target.qualname
                 if name in info.classes or name in info.assigns:
                     return False
                 exports = self._exports.get(module.path)
@@ -720,11 +733,16 @@ class ProjectIndex:
         """(path, qualname) of the functions startup/shutdown code may await: the handlers
         (found in the files that mention one of ``HANDLER_NEEDLES``), the functions registered
         as handlers from other modules, and the coroutines they await, transitively.  A cheap
-        necessary condition, computed once: only these get the costly look at every use."""
+        necessary condition, computed once: only these get the costly look at every use.
+
+        One module is in hand at a time: its functions are explored while its tree is alive,
+        functions of other modules wait as (path, qualname), and the trees beyond the budget
+        go after each module (holding every handler's module until the end took 60 MB on
+        litellm)."""
         if self._reachable is not None:
             return self._reachable
         reached: set[tuple[str, str]] = set()
-        todo: list[tuple[_Module, FunctionInfo]] = []
+        others: list[tuple[str, str]] = []  # functions of other modules still to explore
         for path in self._files:
             source = self._source(path)
             if source is None or not any(needle in source for needle in HANDLER_NEEDLES):
@@ -732,36 +750,63 @@ class ProjectIndex:
             module = self._load(path)
             if module is None:
                 continue
-            model = self.model(module)
-            todo.extend((module, fn) for fn in module.info.all_functions if model.role(fn) in OUTSIDE_REQUESTS)
-            for call, scope in module.info.special_calls:
-                fn = scope if isinstance(scope, FunctionInfo) else None
-                for expr in _registered(module, call, fn):
-                    target = self._target(module, expr, fn)
-                    if target is not None:
-                        todo.append(target)
+            with self._holding(module):
+                model = self.model(module)
+                todo = [fn for fn in module.info.all_functions if model.role(fn) in OUTSIDE_REQUESTS]
+                for call, scope in module.info.special_calls:
+                    fn = scope if isinstance(scope, FunctionInfo) else None
+                    for expr in _registered(module, call, fn):
+                        self._reach(module, expr, fn, todo, others, only_async=False)
+                self._explore_startup(module, todo, reached, others)
+            self.trim()
+        explored: set[tuple[str, str]] = set()
+        while others:
+            key = others.pop()
+            if key in explored:
+                continue
+            explored.add(key)
+            module = self._load(key[0])
+            fn = module.function(key[1]) if module is not None else None
+            if module is not None and fn is not None:
+                with self._holding(module):
+                    self._explore_startup(module, [fn], reached, others)
+                self.trim()
+        self._reachable = reached
+        return reached
+
+    def _explore_startup(self, module: _Module, todo: list[FunctionInfo], reached: set[tuple[str, str]],
+                         others: list[tuple[str, str]]) -> None:
+        """Mark ``todo`` (functions of ``module``) and the coroutines they await as reached:
+        those of ``module`` now, those of other modules queued on ``others``."""
         seen: set[int] = set()
         while todo:
-            module, fn = todo.pop()
+            fn = todo.pop()
             if id(fn) in seen:
                 continue
             seen.add(id(fn))
             reached.add((module.path, fn.qualname))
             for call in _awaited_calls(module, fn):
-                target = self._target(module, call.func, fn)
-                if target is not None and target[1].is_async:
-                    todo.append(target)
-        self._reachable = reached
-        return reached
+                self._reach(module, call.func, fn, todo, others, only_async=True)
 
-    def _target(self, module: _Module, expr: ast.expr, fn: FunctionInfo | None) -> tuple[_Module, FunctionInfo] | None:
-        """The function ``expr`` names in ``module``: a def of it, or one of another module."""
+    def _reach(self, module: _Module, expr: ast.expr, fn: FunctionInfo | None, todo: list[FunctionInfo],
+               others: list[tuple[str, str]], only_async: bool) -> None:
+        """Queue the function ``expr`` names in ``module``: a def of it on ``todo``, one of
+        another module on ``others``."""
         local = module.resolver.function_ref(expr, fn)
         if local is not None:
-            return module, local
+            if local.is_async or not only_async:
+                todo.append(local)
+            return
         q = module.resolver.qualname(expr, fn)
         ref = self.function(module.path, q) if q is not None else None
-        return self._live_function(ref) if ref is not None else None
+        if ref is None or (only_async and not ref.is_async):
+            return
+        if ref.path == module.path:
+            found = module.function(ref.qualname)
+            if found is not None:
+                todo.append(found)
+        else:
+            others.append((ref.path, ref.qualname))
 
     def _occurrences(self, module: _Module, name: str) -> list[Occurrence]:
         """Every occurrence of the identifier ``name`` in the module (names, attributes, imported
@@ -826,14 +871,21 @@ class ProjectIndex:
         module.occurrences[name] = result
         return result
 
-    def _uses(self, path: str, target: FunctionInfo) -> list[tuple[str, FunctionInfo | None, _Module | None]] | None:
-        """How the project uses the module-level coroutine ``target`` of ``path``: a list of
-        ("handler", None, None) for registrations as lifespan/startup/shutdown handler and
-        ("awaited", caller, its module) for calls awaited in a function; None as soon as one
-        use is anything else (passed around, called without await, unknown)."""
-        name = target.name
+    def _uses(self, path: str, qualname: str) -> list[tuple[Any, ...]] | None:
+        """How the project uses the module-level coroutine ``qualname`` of ``path``: a list of
+        ("handler",) for registrations as lifespan/startup/shutdown handler and ("awaited",
+        caller's path, caller's qualname, its FastAPI role, whether it is itself a candidate
+        coroutine) for calls awaited in a function; None as soon as one use is anything else
+        (passed around, called without await, unknown), or when it is no candidate.  What is
+        known of a module is taken while its tree is alive; trees beyond the budget go after
+        each file."""
+        home = self._load(path)
+        target = home.function(qualname) if home is not None else None
+        if target is None or not self._candidate(path, target):
+            return None
+        name = target.name  # from here on, only its names: its tree may go
         needle = name.encode()
-        uses: list[tuple[str, FunctionInfo | None, _Module | None]] = []
+        uses: list[tuple[Any, ...]] = []
         # the coroutine's own module first, then live modules: a disqualifying use is usually
         # found there, before any other file is parsed
         files = sorted(self._files, key=lambda f: (f != path, f not in self._live))
@@ -844,12 +896,21 @@ class ProjectIndex:
             module = self._load(file)
             if module is None:
                 return None  # cannot tell what it does with the name
-            for node, parent, grand, fn in self._occurrences(module, name):
-                use = self._use(module, path, target, node, parent, grand, fn)
-                if use is False:
-                    return None
-                if use is not True:
-                    uses.append(use)
+            with self._holding(module):
+                for node, parent, grand, fn in self._occurrences(module, name):
+                    use = self._use(module, path, target, node, parent, grand, fn)
+                    if use is False:
+                        return None
+                    if use is True:
+                        continue
+                    if use[0] == "handler":
+                        uses.append(("handler",))
+                    else:
+                        caller = use[1]
+                        role = self.model(module).role(caller)
+                        candidate = role is None and self._candidate(module.path, caller)
+                        uses.append(("awaited", module.path, caller.qualname, role, candidate))
+            self.trim()
         return uses
 
     def _use(self, module: _Module, path: str, target: FunctionInfo, node: ast.AST, parent: Any,
@@ -926,10 +987,10 @@ class ProjectIndex:
         # Explore the coroutine and, transitively, the coroutines that await it.
         callers: dict[tuple[str, str], list[tuple[str, str]] | None] = {}  # None: disqualified
         handled: set[tuple[str, str]] = set()  # registered as, or awaited in, a handler
-        todo = [(start, fn)]
+        todo = [(start, fn.qualname)]  # (path, qualname): trees may come and go meanwhile
         while todo:
             path, g = todo.pop()
-            gkey = (path, g.qualname)
+            gkey = (path, g)
             if gkey in callers:
                 continue
             if gkey in self._outside:
@@ -937,22 +998,21 @@ class ProjectIndex:
                 if self._outside[gkey]:
                     handled.add(gkey)
                 continue
-            uses = self._uses(path, g) if gkey in reachable and self._candidate(path, g) else None
+            uses = self._uses(path, g) if gkey in reachable else None
             if not uses:
                 callers[gkey] = None
                 continue
             edges: list[tuple[str, str]] = []
-            for kind, caller, module in uses:
-                if kind == "handler":
+            for use in uses:
+                if use[0] == "handler":
                     handled.add(gkey)
                     continue
-                assert caller is not None and module is not None
-                role = self.model(module).role(caller)
+                _, caller_path, caller, role, candidate = use
                 if role in OUTSIDE_REQUESTS:
                     handled.add(gkey)
-                elif role is None and self._candidate(module.path, caller):
-                    edges.append((module.path, caller.qualname))
-                    todo.append((module.path, caller))
+                elif candidate:
+                    edges.append((caller_path, caller))
+                    todo.append((caller_path, caller))
                 else:
                     callers[gkey] = None
                     break

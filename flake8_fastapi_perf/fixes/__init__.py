@@ -11,6 +11,8 @@ imports the fixers asked for, and repeats until nothing changes.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 
 #: code -> (fixer function ``(FixContext, Diagnostic) -> list[Replacement] | None``, applicability)
@@ -38,3 +40,24 @@ def load_fixers() -> dict[str, tuple[Callable, str]]:
         if info.name != "engine" and not info.name.startswith("_"):
             importlib.import_module(f"{__name__}.{info.name}")
     return FIXERS
+
+
+def report_swallowed(filename: str, line: int, col: int, what: str) -> None:
+    """Called in an ``except`` block that swallows a fixer bug (the finding just gets no fix):
+    with ``FASTAPI_PERF_DEBUG_FIXERS=1`` in the environment, print the exception as one
+    ``path:line:col: FPF000 fixer error ...`` line on stderr (the corpus crash check counts them)."""
+    if not os.environ.get("FASTAPI_PERF_DEBUG_FIXERS"):
+        return
+    import traceback
+
+    exc = sys.exc_info()[1]
+    if exc is None:
+        return
+    frames = traceback.extract_tb(exc.__traceback__)
+    at = f" at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
+    ours = [f for f in frames if "flake8_fastapi_perf" in f.filename.replace(os.sep, "/")]
+    if ours and ours[-1] is not frames[-1]:
+        at += f" (from {os.path.basename(ours[-1].filename)}:{ours[-1].lineno})"
+    message = " ".join(str(exc).split())[:200]
+    print(f"{filename}:{line}:{col + 1}: FPF000 fixer error ({what}): {type(exc).__name__}: {message}{at}",
+          file=sys.stderr, flush=True)

@@ -31,7 +31,7 @@ from ..diagnostics import (
     line_starts,
     split_lines,
 )
-from . import load_fixers
+from . import load_fixers, report_swallowed
 from .engine import FixContext, Replacement, _apply, parses, _propose, _Replacer
 
 #: A replacement shown in the message as ``Replace `old` with `new``` when both are at most this long.
@@ -53,6 +53,7 @@ def compute_fixes(
         module = cst.parse_module(source)
         ctx = FixContext(module, source, settings, filename)
     except Exception:  # LibCST cannot parse it (or a fixer context bug): no fixes, findings stay
+        report_swallowed(filename, 1, 0, "LibCST parse or fix context, for the fix edits")
         return fixes
     old_text = decode_source(source)
     fast = _FastPath(module, ctx, old_text)
@@ -70,6 +71,7 @@ def compute_fixes(
                     continue
                 edits = text_edits(old_text, decode_source(new_source))
         except Exception:  # a fixer or LibCST bug costs this finding its fix, nothing more
+            report_swallowed(filename, diagnostic.line, diagnostic.col, f"{diagnostic.code} fix edits")
             continue
         if not edits:
             continue
@@ -165,6 +167,7 @@ class _FastPath:
                 code = AddImportsVisitor(context).transform_module(self.module).code
                 spans = _diff_spans(self.text, 0, len(self.text), code)
             except Exception:
+                report_swallowed(self.ctx.filename, 1, 0, "added imports, for the fix edits")
                 spans = None
             self._import_spans[imports] = spans
         return self._import_spans[imports]

@@ -17,7 +17,7 @@ from ..analysis.context import ModuleContext
 from ..checker import check_source
 from ..config import Settings
 from ..diagnostics import Diagnostic, byte_col_to_char_col
-from . import load_fixers
+from . import load_fixers, report_swallowed
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..analysis.project import ProjectIndex
@@ -171,6 +171,7 @@ def _propose(ctx: FixContext, diagnostic: Diagnostic, function: Callable) -> _Pr
     try:
         replacements = function(ctx, diagnostic)
     except Exception:  # a fixer bug must never cost the user a file: no fix for this finding
+        report_swallowed(ctx.filename, diagnostic.line, diagnostic.col, diagnostic.code)
         return None
     if not replacements:
         return None
@@ -253,7 +254,20 @@ def fix_source(source: bytes, filename: str, settings: Settings, unsafe: bool = 
     """Fix one file.  The result always parses; on any problem the source is returned unchanged.
 
     With ``project`` (the command line's index), the findings fixed and the ones left are those
-    ``fastapi-perf check`` reports (cross-module FPF107, startup-only coroutines left alone)."""
+    ``fastapi-perf check`` reports (cross-module FPF107, startup-only coroutines left alone).
+    The index is left holding ``source``, the text the run read: every file of a run is fixed
+    against the project as it was when the run started, never against the fixed text of a file
+    fixed earlier (that would make the result depend on the order of the files and, with
+    ``--jobs``, on which worker fixed which file, and ``--diff`` differ from ``--fix``)."""
+    try:
+        return _fix_source(source, filename, settings, unsafe, project)
+    finally:
+        if project is not None:
+            project.update_source(filename, source)  # a no-op unless a pass checked another text
+
+
+def _fix_source(source: bytes, filename: str, settings: Settings, unsafe: bool,
+                project: ProjectIndex | None) -> FixOutcome:
     fixers = load_fixers()
     current = source
     fixed: list[Diagnostic] = []
