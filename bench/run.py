@@ -743,12 +743,13 @@ def measure_fixdiff(b: Bench) -> Section:
         shutil.rmtree(dest, ignore_errors=True)
         for path in keep:
             link_or_copy(path, dest / path.relative_to(b.tree))
-        found = findings_by_file(b, dest)
-        bad = {dest / p.relative_to(b.tree) for p in keep} & {
+        found = findings_by_file(b, dest)  # keyed by resolved path (bench/.work may be a symlink)
+        real = dest.resolve()
+        bad = {real / p.relative_to(b.tree) for p in keep} & {
             p for p, codes in found.items() if fixable is None or codes & fixable}
         if not bad:
             break
-        keep = [p for p in keep if dest / p.relative_to(b.tree) not in bad]
+        keep = [p for p in keep if real / p.relative_to(b.tree) not in bad]
     subset_lines = count_lines([dest / p.relative_to(b.tree) for p in keep])
     imported = libcst_imported(b, dest)
     kept = f"{len(keep)} of {len(b.files)} files, {subset_lines:,} lines"
