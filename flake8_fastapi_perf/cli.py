@@ -20,8 +20,8 @@ import os
 import stat
 import sys
 from collections.abc import Iterator, Sequence
-from typing import NoReturn
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from . import __version__
 from .config import ConfigError, Settings, load_pyproject_cached, settings_for_directory
@@ -251,26 +251,22 @@ class _Run:
                 applied = True
             elif is_stdin:
                 applied = True
-            elif self.defer_writes:
+            else:  # written by commit(): below, or with --jobs by the main process after the pool
                 out.write, out.unfixed = (outcome.source, source), remaining
                 applied = True
-            else:
-                try:
-                    write_atomic(path, outcome.source, source)
-                    applied = True
-                except WriteRefused as exc:
-                    out.errors.append(f"{path}:1:1: FPF000 {exc}")
             if applied:
                 out.fixed = len(outcome.fixed)
                 out.unsafe_available = outcome.unsafe_available
                 remaining = outcome.remaining
-                if outcome.source != source:
-                    out.checked = None  # the file changed: its next run checks it again
+                if outcome.source != source and out.write is None:
+                    out.checked = None  # the text checked is not the file's (--diff): check it again
                 final = outcome.source
         if is_stdin and self.args.fix and not self.args.diff:
             out.stdout = final
         out.findings = self.with_fixes(path, settings, final, remaining)
         out.final = final
+        if not self.defer_writes:
+            self.commit(out)
         return out
 
     def with_fixes(self, path: str, settings: Settings, final: bytes, remaining: list[Diagnostic]) -> list[Diagnostic]:
@@ -307,21 +303,24 @@ class _Run:
         return out
 
     def commit(self, out: _Outcome) -> None:
-        """Write the fixed text of a file a ``--jobs`` worker fixed.  Called once the pool is
-        done: a worker reads the project's files lazily (its index), so a write during the pool
-        would let the fix of one file change the findings of the files some other worker checks
-        after it, and --fix would not do what --diff shows."""
+        """Write the fixed text of a file (``--fix``).  A ``--jobs`` worker leaves it to the main
+        process, which calls this once the pool is done: a worker reads the project's files
+        lazily (its index), so a write during the pool would let the fix of one file change the
+        findings of the files some other worker checks after it, and --fix would not do what
+        --diff shows."""
         if out.write is None:
             return
         new, old = out.write
         out.write = None
         try:
             write_atomic(out.path, new, old)
-        except WriteRefused as exc:  # as process() does when it writes: the file keeps its findings
+        except WriteRefused as exc:  # the file keeps its text and its findings
             out.errors.append(f"{out.path}:1:1: FPF000 {exc}")
             out.fixed = out.unsafe_available = 0
             out.final = old
             out.findings = self.with_fixes(out.path, self.settings_for(out.path), old, out.unfixed)
+        else:
+            out.checked = None  # the file changed: its next run checks it again
 
     def add(self, out: _Outcome) -> None:
         """Take one file's outcome (in input order)."""
@@ -607,4 +606,3 @@ def console_fix_main() -> NoReturn:
 
 if __name__ == "__main__":  # pragma: no cover
     console_main()
-
