@@ -73,14 +73,24 @@ def _syntax_error_line(filename: str, exc: SyntaxError) -> str:
 
 
 def check_source(source: bytes, filename: str, settings: Settings, prefilter: bool = True,
-                 project: ProjectIndex | None = None) -> FileResult:
+                 project: ProjectIndex | None = None, on_disk: bool = False) -> FileResult:
     """Check one file's bytes as the command line does: prefilter, parse, rules, ``# noqa``.
 
     With ``project``, a file the index already parsed (for an importer) is not parsed again,
-    and the tree parsed here is handed to the index for later importers."""
+    and the tree parsed here is handed to the index for later importers.  ``on_disk``: ``source``
+    is the file's text as read from it (not stdin): the index may then drop it and read it again."""
+    if project is None:
+        return _check_source(source, filename, settings, prefilter, None)
+    project.update_source(filename, source, on_disk=on_disk)  # on_disk: the file's own text
+    try:
+        return _check_source(source, filename, settings, prefilter, project)
+    finally:
+        project.release(filename)  # also for a file skipped or not parsed: its text may go
+
+
+def _check_source(source: bytes, filename: str, settings: Settings, prefilter: bool,
+                  project: ProjectIndex | None) -> FileResult:
     result = FileResult(filename)
-    if project is not None:
-        project.update_source(filename, source)
     problem = bad_bytes(source)  # binary/undecodable: an error even when the prefilter would skip the file
     if problem is not None:
         line, col, message = problem
@@ -108,11 +118,7 @@ def check_source(source: bytes, filename: str, settings: Settings, prefilter: bo
     try:
         if project is not None:
             project.register(filename, tree, source)
-        try:
-            diagnostics = check_tree(tree, settings, filename, project)
-        finally:
-            if project is not None:
-                project.release(filename)
+        diagnostics = check_tree(tree, settings, filename, project)
     except RecursionError:
         result.error = f"{filename}:1:1: FPF000 analysis stopped: expressions nested too deeply"
         return result

@@ -223,7 +223,8 @@ class _Run:
         from .checker import check_source  # the rules: not needed when every file is cached
 
         project = self.project
-        result = check_source(source, path, settings, prefilter=not self.args.no_prefilter, project=project)
+        result = check_source(source, path, settings, prefilter=not self.args.no_prefilter, project=project,
+                              on_disk=not is_stdin)
         if result.error:
             out.errors.append(result.error)
         if not is_stdin and self.cache is not None:
@@ -239,7 +240,8 @@ class _Run:
         if self.fixing and any(d.code in self.fixable for d in remaining):
             from .fixes.engine import fix_source  # LibCST is imported only here
 
-            outcome = fix_source(source, path, settings, unsafe=self.args.unsafe_fixes, project=project)
+            outcome = fix_source(source, path, settings, unsafe=self.args.unsafe_fixes, project=project,
+                                 on_disk=not is_stdin)
             applied = False
             if outcome.error:
                 out.errors.append(outcome.error)
@@ -403,6 +405,7 @@ def _worker_init(args: argparse.Namespace, files: list[str], roots: list[str], c
     run.project = ProjectIndex.build(files, roots=roots)
     run.cache = True if cache else None  # only its truth matters here: compute dependencies
     run.defer_writes = bool(args.fix and not args.diff)  # the main process writes (_Run.commit)
+    run.project.keep_sources = False  # no file changes while a worker runs
     _worker_init.stack = contextlib.ExitStack()  # type: ignore[attr-defined]
     _worker_init.stack.enter_context(run.project.session())  # type: ignore[attr-defined]
     _WORKER = run
@@ -434,6 +437,8 @@ def run_check(args: argparse.Namespace) -> int:
         roots = [path for path in args.paths if path != "-" and os.path.isdir(path)]
         # one index of the files being checked, for FPF107 across modules (never imports them)
         run.project = ProjectIndex.build(files, roots=roots)
+        # a file fixed is written at once (one job): the index must keep the text it read
+        run.project.keep_sources = bool(args.fix and not args.diff)
         if not args.no_cache and files:
             from .cache import ResultCache, cache_directory
 

@@ -228,6 +228,39 @@ def test_fix_source_leaves_the_project_index_with_the_text_read(tmp_path: Path):
     assert check_source(z.read_bytes(), str(z), Settings(), project=index).diagnostics == []
 
 
+def test_fix_source_leaves_no_chain_learnt_from_the_fixed_text_in_other_modules(tmp_path: Path):
+    """While fix_source checks a.py's fixed text, a chain of another live module (b.via ->
+    a.settle) learnt from that text must not outlive it: once the index holds the a.py read
+    again, z.py's `via()` does not block (settle is async there)."""
+    from flake8_fastapi_perf.analysis.project import ProjectIndex
+    from flake8_fastapi_perf.checker import check_source
+    from flake8_fastapi_perf.config import Settings
+    from flake8_fastapi_perf.fixes.engine import fix_source
+
+    (tmp_path / "app").mkdir()
+    files = {
+        "app/__init__.py": "",
+        # FPF110 (unsafe fix: drop async); after it, later()'s via() -> settle() blocks
+        "app/a.py": DEPENDENCY + "\n\nfrom app.b import via\n\n\nasync def later():\n    via()\n\n\n"
+                    "async def kept():\n    via()  # noqa: FPF107\n",  # asked about in the last pass too
+        "app/b.py": "from app.a import settle\n\n\ndef via():\n    settle()\n",
+        "app/z.py": "import asyncio\n\nfrom app.b import via\n\n\nasync def handler():\n    via()\n"
+                    "    await asyncio.sleep(0)\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    a, z = tmp_path / "app" / "a.py", tmp_path / "app" / "z.py"
+    index = ProjectIndex.build([str(tmp_path / name) for name in files], [str(tmp_path)])
+    with index.session():
+        outcome = fix_source(a.read_bytes(), str(a), Settings(), unsafe=True, project=index)
+        assert "FPF110" in [d.code for d in outcome.fixed]
+        assert "await run_in_threadpool(via)" in outcome.source.decode()  # the fixed text: via() blocks
+        assert check_source(z.read_bytes(), str(z), Settings(), project=index).diagnostics == []
+        assert [d.code for d in check_source(a.read_bytes(), str(a), Settings(), project=index).diagnostics] == ["FPF110"]
+    fresh = ProjectIndex.build([str(tmp_path / name) for name in files], [str(tmp_path)])
+    assert check_source(z.read_bytes(), str(z), Settings(), project=fresh).diagnostics == []
+
+
 def test_jobs_workers_never_see_a_file_fixed_in_the_same_run(tmp_path: Path, monkeypatch):
     """With --jobs, --fix writes once the pool is done: a worker reads the project's files
     lazily, and must not find the fixed text of a file another worker (or itself) fixed."""

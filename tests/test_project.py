@@ -28,7 +28,7 @@ def _index(files=FILES, roots=(PROJECT,)) -> ProjectIndex:
 def _run(index: ProjectIndex | None, files=FILES, settings: Settings | None = None) -> dict[Path, list]:
     found = {}
     for path in files:
-        result = check_source(path.read_bytes(), str(path), settings or Settings(), project=index)
+        result = check_source(path.read_bytes(), str(path), settings or Settings(), project=index, on_disk=True)
         assert result.error is None
         found[path] = result.diagnostics
     return found
@@ -69,6 +69,12 @@ def test_results_do_not_depend_on_order_or_retention():
     index = _index()
     with index.session():
         assert texts(_run(index, FILES[::-1])) == baseline
+    for order in (FILES, FILES[::-1]):  # texts read again from disk when their tree is gone
+        index = _index()
+        index.keep_sources = False
+        with index.session():
+            assert texts(_run(index, order)) == baseline
+        assert set(index._sources) <= set(index._live)  # no text without its tree
 
 
 def test_without_a_project_helpers_stay_in_their_module():
@@ -275,12 +281,15 @@ def test_settings_apply_to_other_modules():
     assert (27, "FPF102") in {(d.line, d.code) for d in extended}  # the table wins over the index
 
 
-def test_a_changed_file_replaces_what_the_index_knew():
+@pytest.mark.parametrize("keep_sources", [True, False], ids=["texts-kept", "texts-dropped"])
+def test_a_changed_file_replaces_what_the_index_knew(keep_sources: bool):
     index = _index()
+    index.keep_sources = keep_sources  # False: helpers.py's text goes with its tree, its hash stays
     routes, helpers = APP / "api" / "routes.py", APP / "helpers.py"
     before = {d.line for d in _run(index, [routes])[routes]}
     assert 28 in before
     calm = helpers.read_bytes().replace(b"return requests.get(url, timeout=5).json()", b"return url")
+    assert (str(helpers) in str(index._sources)) is keep_sources
     assert check_source(calm, str(helpers), Settings(), project=index).error is None  # e.g. from stdin
     after = {d.line for d in _run(index, [routes])[routes]}
     assert 28 not in after and 29 not in after
@@ -347,3 +356,140 @@ def test_fix_mode_sees_what_check_sees(tmp_path: Path):
     assert lines[10] == original[10] and "time.sleep" in lines[10]
     assert lines[38] == original[38] and "time.sleep" in lines[38]
     assert (11, "FPF101") not in before
+
+
+# -- names resolved from the text of a module not parsed ------------------------------------------
+
+_HELPERS = '''"""Helpers.
+
+def fake(): a def in the docstring, at column 0
+"""
+import os
+from json import loads as parse_json
+
+import shutil as archive
+
+
+def plain(x):
+    return os.listdir(x)
+
+
+async def coro():
+    return 1
+
+
+def gen():
+    yield 1
+
+
+def outer():
+    def inner():
+        yield 2
+    return inner
+
+
+def twice():
+    return 1
+
+
+def twice():
+    return 2
+
+
+class Table:
+    def get(self):
+        return os.listdir(".")
+
+    def method(self):
+        def nested():
+            pass
+
+
+table = Table()
+
+
+def archive():  # imported under this name too: the import wins
+    pass
+
+
+if os.name == "nt":
+    def windows():
+        pass
+'''
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("plain", False),  # a sync def: sure
+        ("coro", True),  # async def: sure
+        ("gen", None),  # a generator: the parse decides
+        ("outer", None),  # a yield in a nested def: the parse decides
+        ("twice", None),  # two defs
+        ("fake", None),  # only inside a string
+        ("archive", None),  # imported too
+        ("windows", None),  # not at column 0
+        ("get", None),  # a method
+        ("missing", None),
+    ],
+)
+def test_a_def_is_read_from_the_text_only_when_sure(tmp_path: Path, name: str, expected):
+    helpers = tmp_path / "helpers.py"
+    helpers.write_text(_HELPERS)
+    index = ProjectIndex.build([str(helpers)], [str(tmp_path)])
+    assert index._def_in_text(project_module._norm(str(helpers)), name) is expected
+
+
+def test_names_resolved_from_the_text_match_the_parse(tmp_path: Path, monkeypatch):
+    (tmp_path / "helpers.py").write_text(_HELPERS)
+    (tmp_path / "plainimport.py").write_text("import helpers\nimport os.path, json as j\n")
+    user = tmp_path / "user.py"
+    user.write_text("import helpers\n")
+    files = [str(tmp_path / n) for n in ("helpers.py", "plainimport.py", "user.py")]
+    names = ["helpers.plain", "helpers.coro", "helpers.gen", "helpers.outer", "helpers.twice", "helpers.fake",
+             "helpers.archive", "helpers.windows", "helpers.Table.get", "helpers.Table.method",
+             "helpers.table.get", "helpers.missing", "plainimport.helpers.plain", "plainimport.j.loads"]
+
+    def refs(index):
+        found = {}
+        for name in names:
+            ref = index.function(project_module._norm(str(user)), name)
+            found[name] = ref and (ref.module, ref.qualname, ref.is_async, ref.is_generator)
+        return found
+
+    parsed = ProjectIndex.build(files, [str(tmp_path)])
+    for path in files:
+        parsed._load(project_module._norm(path))  # every module parsed: names from the trees
+    expected = refs(parsed)
+    assert expected["helpers.plain"] == ("helpers", "plain", False, False)
+    assert expected["plainimport.helpers.plain"] == ("helpers", "plain", False, False)  # import helpers
+    assert expected["helpers.table.get"] is None  # an instance: not followed
+    calls: Counter = Counter()
+    real_parse = ast.parse
+
+    def counting(source, filename="<unknown>", *args, **kwargs):
+        calls[Path(filename).name] += 1
+        return real_parse(source, filename, *args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", counting)
+    lazy = ProjectIndex.build(files, [str(tmp_path)])
+    assert refs(lazy) == expected
+    first = ProjectIndex.build(files, [str(tmp_path)])
+    assert first.function(project_module._norm(str(user)), "helpers.plain") == lazy.function(
+        project_module._norm(str(user)), "helpers.plain")
+    calls.clear()
+    for name in ("helpers.plain", "helpers.coro", "helpers.table.get"):
+        ProjectIndex.build(files, [str(tmp_path)]).function(project_module._norm(str(user)), name)
+    assert calls["helpers.py"] == 0  # neither a def sure from the text nor an instance's method needs a parse
+
+
+def test_a_reference_made_from_the_text_is_checked_against_the_parse(tmp_path: Path):
+    """If the text misled (a generator the quotes hid), the parsed def decides: no chain."""
+    helpers = tmp_path / "helpers.py"
+    helpers.write_text("import time\n\n\ndef tick():\n    time.sleep(1)\n")
+    index = ProjectIndex.build([str(helpers)], [str(tmp_path)])
+    path = project_module._norm(str(helpers))
+    ref = project_module.HelperRef(path, "helpers", "tick", False, False)
+    assert index._live_function(ref) is not None
+    assert index._live_function(project_module.HelperRef(path, "helpers", "tick", False, True)) is None
+    assert index._live_function(project_module.HelperRef(path, "helpers", "tick", True, False)) is None

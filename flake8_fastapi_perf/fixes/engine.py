@@ -250,7 +250,7 @@ def parses(source: bytes | str) -> bool:
 
 
 def fix_source(source: bytes, filename: str, settings: Settings, unsafe: bool = False,
-               project: ProjectIndex | None = None) -> FixOutcome:
+               project: ProjectIndex | None = None, on_disk: bool = False) -> FixOutcome:
     """Fix one file.  The result always parses; on any problem the source is returned unchanged.
 
     With ``project`` (the command line's index), the findings fixed and the ones left are those
@@ -258,12 +258,14 @@ def fix_source(source: bytes, filename: str, settings: Settings, unsafe: bool = 
     The index is left holding ``source``, the text the run read: every file of a run is fixed
     against the project as it was when the run started, never against the fixed text of a file
     fixed earlier (that would make the result depend on the order of the files and, with
-    ``--jobs``, on which worker fixed which file, and ``--diff`` differ from ``--fix``)."""
+    ``--jobs``, on which worker fixed which file, and ``--diff`` differ from ``--fix``).
+    ``on_disk``: ``source`` is the file's text (not stdin), which the index may read again."""
     try:
         return _fix_source(source, filename, settings, unsafe, project)
     finally:
         if project is not None:
-            project.update_source(filename, source)  # a no-op unless a pass checked another text
+            # a no-op unless a pass checked another text; on_disk: ``source`` is the file's text
+            project.update_source(filename, source, on_disk=on_disk)
 
 
 def _fix_source(source: bytes, filename: str, settings: Settings, unsafe: bool,
