@@ -493,3 +493,37 @@ def test_a_reference_made_from_the_text_is_checked_against_the_parse(tmp_path: P
     assert index._live_function(ref) is not None
     assert index._live_function(project_module.HelperRef(path, "helpers", "tick", False, True)) is None
     assert index._live_function(project_module.HelperRef(path, "helpers", "tick", True, False)) is None
+
+
+@pytest.mark.parametrize("retain", [0, 1_000_000])
+def test_a_file_checked_again_keeps_its_tree_during_the_check(monkeypatch, retain: int):
+    """``--fix`` checks a file a second time; the first check marked it done, and the index
+    must not drop its tree (and scopes) in the middle of the second one."""
+    monkeypatch.setattr(project_module, "RETAIN_BYTES", retain)
+
+    def texts(found):
+        return {str(p): [(d.line, d.col, d.code, d.message) for d in ds] for p, ds in found.items()}
+
+    index = _index()
+    with index.session():
+        first = texts(_run(index))
+        assert texts(_run(index)) == first
+        assert texts(_run(index, FILES[::-1])) == first
+    assert first == texts(_run(_index()))
+
+
+def test_a_method_chain_survives_a_second_check_under_budget_pressure(tmp_path: Path, monkeypatch):
+    """The second check's first chain used to trim the file's own tree (its first check was
+    over), so `self.second()` no longer resolved: litellm lost FPF107s in ``--fix``."""
+    monkeypatch.setattr(project_module, "RETAIN_BYTES", 0)
+    service = tmp_path / "service.py"
+    service.write_text(
+        "import time\n\n\nclass Service:\n    def first(self):\n        time.sleep(1)\n\n"
+        "    def second(self):\n        time.sleep(2)\n\n"
+        "    async def handle(self):\n        self.first()\n        self.second()\n"
+    )
+    index = ProjectIndex.build([str(service)], [str(tmp_path)])
+    with index.session():
+        for _ in range(3):
+            found = check_source(service.read_bytes(), str(service), Settings(), project=index, on_disk=True)
+            assert [(d.line, d.code) for d in found.diagnostics] == [(12, "FPF107"), (13, "FPF107")]

@@ -380,8 +380,12 @@ class ProjectIndex:
         return None
 
     def register(self, filename: str, tree: ast.Module, source: bytes | None = None) -> _Module:
-        """The live module for a tree being checked (the index's own if it parsed this tree)."""
+        """The live module for a tree being checked (the index's own if it parsed this tree).
+        Its check is under way again (``release`` marks it done): ``trim`` keeps it meanwhile.
+        Without this, a file checked a second time (``--fix`` checks it again) could lose its
+        tree, and the scopes with it, in the middle of its check, and with them its findings."""
         path = _norm(filename)
+        self._checked.discard(path)
         module = self._live.get(path)
         if module is not None and module.info.tree is tree:
             module.registered = True
