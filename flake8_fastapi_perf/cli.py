@@ -495,8 +495,7 @@ def run_check(args: argparse.Namespace) -> int:
                 for i, (path, is_stdin) in enumerate(inputs):
                     out = outcomes.pop(i, None)
                     if out is None:
-                        out = run.process(path, is_stdin)
-                        run.project.release(path)
+                        out = run.process(path, is_stdin)  # check_source releases the file
                     run.add(out)
         if run.cache is not None:
             run.cache.save()

@@ -497,8 +497,9 @@ def test_a_reference_made_from_the_text_is_checked_against_the_parse(tmp_path: P
 
 @pytest.mark.parametrize("retain", [0, 1_000_000])
 def test_a_file_checked_again_keeps_its_tree_during_the_check(monkeypatch, retain: int):
-    """``--fix`` checks a file a second time; the first check marked it done, and the index
-    must not drop its tree (and scopes) in the middle of the second one."""
+    """Every file checked a second and third time in one session (as ``--fix`` does) gives
+    the same findings as the first time and as a fresh index.  (The trim that once dropped a
+    re-checked file's tree mid-check is caught by the budget-pressure test below.)"""
     monkeypatch.setattr(project_module, "RETAIN_BYTES", retain)
 
     def texts(found):

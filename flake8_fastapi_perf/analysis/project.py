@@ -693,6 +693,7 @@ class ProjectIndex:
             if len(rest) == 1:
                 found = self._def_in_text(path, rest[0])
                 if found is not None:  # what the parse would say, without it
+                    self._shed(path)  # not parsed now
                     return HelperRef(path, self.module_name(path), rest[0], found, False)
         exports = self._exports_of(path)
         if exports is None:
@@ -757,9 +758,10 @@ class ProjectIndex:
         ``def name`` in the whole text, at column 0 and not inside a triple-quoted string (as
         far as counting quotes tells), no line importing the name, and no ``yield`` before the
         next top-level def, class or decorator (a generator, or a nested one: the parse
-        decides).  Resolving a name into a module of helpers then costs a regex, not a parse:
-        on open-webui 650 kB of the 5.4 MB parsed were parsed only for that.  A wrong "sure"
-        costs a finding, never a false one: ``_live_function`` checks the parsed def."""
+        decides).  Resolving a name into a module of helpers then costs a regex, not a parse
+        (on open-webui 650 kB of the 5.4 MB parsed were first parsed for that, though most of
+        it is parsed later anyway for the chains of its sync helpers).  A wrong "sure" costs a
+        finding, never a false one: ``_live_function`` checks the parsed def."""
         if not name.isascii() or not name.isidentifier():
             return None
         source = self._source(path)
