@@ -491,12 +491,31 @@ def run_check(args: argparse.Namespace) -> int:
                 run.commit(out)
                 run.add(out)
         else:
+            # In input order, except that a file whose tree the index parsed for the check of
+            # another (an imported helper) is checked next, while the tree is alive; outcomes are
+            # still taken in input order.  The findings do not depend on the order.
+            position = {_norm(path): i for i, (path, is_stdin) in enumerate(inputs) if not is_stdin}
+            left = dict.fromkeys(range(len(inputs)))
+            ready: dict[int, _Outcome] = {}
+            taken = 0
             with run.project.session():
-                for i, (path, is_stdin) in enumerate(inputs):
+                while left:
+                    i = next(iter(left))
+                    for path in run.project.waiting():
+                        j = position.get(_norm(path))
+                        if j is not None and j in left:
+                            i = j
+                            break
+                    del left[i]
                     out = outcomes.pop(i, None)
                     if out is None:
-                        out = run.process(path, is_stdin)  # check_source releases the file
-                    run.add(out)
+                        out = run.process(*inputs[i])  # check_source releases the file
+                    if i != taken and not out.findings:
+                        out.final = b""  # held until its turn: only the findings need the text
+                    ready[i] = out
+                    while taken in ready:
+                        run.add(ready.pop(taken))
+                        taken += 1
         if run.cache is not None:
             run.cache.save()
     except ConfigError as exc:

@@ -43,9 +43,12 @@ def test_there_is_a_project():
     assert not (APP / "ns" / "__init__.py").exists()  # a namespace package
 
 
+@pytest.mark.parametrize("retain", [None, 0], ids=["budget", "no-budget"])
 @pytest.mark.parametrize("session", [False, True], ids=["plain", "session"])
 @pytest.mark.parametrize("order", ["sorted", "reversed"])
-def test_findings_match_annotations(order: str, session: bool):
+def test_findings_match_annotations(order: str, session: bool, retain: int | None, monkeypatch):
+    if retain is not None:  # every tree not in hand goes at once: chains walk with trees coming and going
+        monkeypatch.setattr(project_module, "RETAIN_BYTES", retain)
     files = FILES if order == "sorted" else FILES[::-1]
     index = _index()
     if session:
@@ -528,3 +531,85 @@ def test_a_method_chain_survives_a_second_check_under_budget_pressure(tmp_path: 
         for _ in range(3):
             found = check_source(service.read_bytes(), str(service), Settings(), project=index, on_disk=True)
             assert [(d.line, d.code) for d in found.diagnostics] == [(12, "FPF107"), (13, "FPF107")]
+
+
+def _chain_of_modules(tmp_path: Path, n: int) -> list[Path]:
+    """main.py's endpoint calls m0.step0() -> m1.step1() -> ... -> time.sleep()."""
+    files = {"main.py": ENDPOINT.format(imports="from m0 import step0", call="step0()")}
+    for i in range(n):
+        body = f"from m{i + 1} import step{i + 1}\n\ndef step{i}():\n    step{i + 1}()\n" if i < n - 1 else (
+            f"import time\n\ndef step{i}():\n    time.sleep(1)\n")
+        files[f"m{i}.py"] = body + "x = 1\n" * 50  # some size: each module costs budget
+    return _write(tmp_path, files)
+
+
+def test_a_chain_through_many_modules_holds_few_trees(tmp_path: Path, monkeypatch):
+    """A chain is explored one module at a time and the trees beyond the budget go between two
+    modules: on litellm one chain walked through 50 modules, whose trees (100 MB) all stayed
+    alive until it was complete."""
+    monkeypatch.setattr(project_module, "RETAIN_BYTES", 0)
+    paths = _chain_of_modules(tmp_path, 6)
+    most = [0]
+
+    class Counting(ProjectIndex):
+        def _add(self, *args, **kwargs):
+            module = super()._add(*args, **kwargs)
+            most[0] = max(most[0], len(self._live))
+            return module
+
+    index = Counting.build([str(p) for p in paths], [str(tmp_path)])
+    with index.session():
+        messages = _fpf107(index, paths[0])
+    assert messages == ["m0.step0() -> m1.step1() -> m2.step2() -> m3.step3() -> m4.step4() -> m5.step5() -> "
+                        "time.sleep() blocks the event loop in async endpoint `endpoint`; use await "
+                        "run_in_threadpool(step0, ...) or make the helper async"], messages
+    assert most[0] <= 3, most[0]  # main.py (under check), the chain's first module, the one in hand
+
+
+def test_trees_in_hand_count_against_the_budget(tmp_path: Path, monkeypatch):
+    """The tree of the file under check is part of the budget: checking a big module keeps no
+    other tree (litellm's proxy_server.py, 0.94 MB, had 2.9 MB of trees alive)."""
+    big, small = _write(tmp_path, {"big.py": "x = 1\n" * 200, "small.py": "y = 2\n" * 20})
+    monkeypatch.setattr(project_module, "RETAIN_BYTES", 1300)
+    index = ProjectIndex.build([str(big), str(small)], [str(tmp_path)])
+    with index.session():
+        index.register(str(big), ast.parse(big.read_bytes()), big.read_bytes())  # its check is under way
+        assert index._load(project_module._norm(str(small))) is not None
+        index.trim()
+        assert not index.is_live(project_module._norm(str(small)))  # 1,200 + 120 bytes > 1,300
+        assert index.is_live(project_module._norm(str(big)))
+        index.release(str(big))
+        assert index._load(project_module._norm(str(small))) is not None
+        index.trim()
+        assert index.is_live(project_module._norm(str(small)))  # no check under way: it fits
+
+
+def test_a_module_parsed_for_an_importer_is_checked_next(tmp_path: Path, monkeypatch, capsys):
+    """``fastapi-perf check`` (one job) checks a file whose tree was parsed for another file's
+    check right after it, while the tree is alive, instead of parsing it again in its turn;
+    findings still come out in input order."""
+    from flake8_fastapi_perf import cli
+
+    files = {"a_main.py": ENDPOINT.format(imports="from z_helpers import work", call="work()")}
+    for i in range(4):  # each resolves a name while its check is under way: the index trims then
+        files[f"m{i}.py"] = ("import time\nfrom hh import k\n\nasync def f():\n    k()\n    time.sleep(1)\n"
+                             + "x = 1\n" * 60)
+    files["hh.py"] = "def k():\n    pass\n"
+    files["z_helpers.py"] = HELPER + "\nasync def g():\n    time.sleep(2)\n" + "y = 2\n" * 20
+    paths = _write(tmp_path, files)
+    monkeypatch.setattr(project_module, "RETAIN_BYTES", 500)
+    parsed: Counter = Counter()
+    real_parse = ast.parse
+
+    def counting(source, filename="<unknown>", *args, **kwargs):
+        if isinstance(source, bytes):
+            parsed[Path(filename).name] += 1
+        return real_parse(source, filename, *args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", counting)
+    assert cli.main(["check", "--no-cache", "--jobs", "1", str(tmp_path)]) == 1
+    assert parsed["z_helpers.py"] == 1, parsed
+    lines = capsys.readouterr().out.splitlines()
+    assert [Path(line.split(":")[0]).name for line in lines] == [
+        "a_main.py", "m0.py", "m1.py", "m2.py", "m3.py", "z_helpers.py"], lines
+    assert {p.name for p in paths} - {"hh.py"} == {Path(line.split(":")[0]).name for line in lines}

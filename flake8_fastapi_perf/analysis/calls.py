@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..data import blocking as tables
 from .names import Callee, Resolver
-from .scope import FunctionInfo
+from .scope import FunctionInfo, ModuleInfo
 
 if TYPE_CHECKING:  # pragma: no cover
     from .project import ProjectIndex
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Blocking:
     """A blocking call: its rule code and the name shown to users (``requests.get()``)."""
 
@@ -34,7 +34,7 @@ class Blocking:
     call: ast.Call
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HelperRef:
     """A function of another module of the project, known by file and name (no tree): what
     :meth:`BlockingIndex.classify` gives for a helper of another module, and what the chains
@@ -54,7 +54,7 @@ class HelperRef:
 Helper = FunctionInfo | HelperRef
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Chain:
     """``load_twice() -> load_remote() -> requests.get()``: helpers, then the blocking call."""
 
@@ -157,6 +157,17 @@ class BlockingIndex:
                 source = kw.value
         return source is not None and self.resolver.type_of(source, fn) == "io.BytesIO"
 
+    def _direct(self, fn: FunctionInfo) -> tuple[Blocking | None, list[Helper]]:
+        """(``fn``'s first blocking call, or None; else the sync helpers it calls, in order)."""
+        subs: list[Helper] = []
+        for call in fn.sorted_calls():
+            found, sub = self.classify(call, fn)
+            if found is not None:
+                return found, []
+            if sub is not None and sub is not fn:
+                subs.append(sub)
+        return None, subs
+
     def chain(self, helper: Helper) -> Chain | None:
         """The first path from the sync ``helper`` to a blocking call, or None."""
         project = self.project
@@ -176,9 +187,10 @@ class BlockingIndex:
         key = id(helper)
         if key in self._chains:
             return self._chains[key]
-        # Collect the helpers reachable from this one, with their direct findings and edges.
-        # Nodes are the functions explored here (by id); helpers of other modules whose chain
-        # the project already knows are final nodes (keyed by their HelperRef).
+        if self.project is not None:
+            return self._project_chain(helper)
+        # Collect the helpers reachable from this one (all of this module), with their direct
+        # findings and edges.  Nodes are the functions explored here (by id).
         direct: dict[Any, Blocking | None] = {}
         edges: dict[Any, list[Any]] = {}
         nodes: dict[Any, tuple[FunctionInfo, BlockingIndex]] = {}
@@ -193,71 +205,148 @@ class BlockingIndex:
             if fid in index._chains:
                 final[fid] = index._chains[fid]
                 continue
-            first: Blocking | None = None
-            subs: list[Helper] = []
-            for call in fn.sorted_calls():
-                found, sub = index.classify(call, fn)
-                if found is not None:
-                    first = found
-                    break
-                if sub is not None and sub is not fn:
-                    subs.append(sub)
+            first, subs = index._direct(fn)
             direct[fid] = first
-            callees: list[Any] = []
-            edges[fid] = callees
-            if first is not None:
-                continue
-            for sub in subs:
-                if isinstance(sub, HelperRef):
-                    assert index.project is not None
-                    known, live = index.project.expand(sub, index)
-                    if live is None:
-                        final[sub] = known  # the project knows its chain already
-                        callees.append(sub)
-                    else:
-                        callees.append(id(live[0]))
-                        todo.append(live)
-                else:
-                    callees.append(id(sub))
-                    todo.append((sub, index))
+            edges[fid] = [id(sub) for sub in subs]
+            todo.extend((sub, index) for sub in subs)
 
-        # A helper blocks if it blocks directly or calls a helper that blocks.  With a project,
-        # its chain is the shortest one, through the earliest such call among equally short
-        # ones: a choice that does not depend on which helpers were asked about before (the
-        # project remembers chains across files).  dist: helpers between a node and its
-        # blocking call.
         def single(fid: Any, b: Blocking) -> Chain:
-            fn, index = nodes[fid]
-            return Chain((fn,), b, (index.module_name,) if index.module_name else ())
+            return Chain((nodes[fid][0],), b)
 
         def extended(fid: Any, sub: Chain) -> Chain:
-            fn, index = nodes[fid]
-            if not sub.modules and not index.module_name:
-                return Chain((fn, *sub.helpers), sub.blocking)
-            tail = sub.modules or ("",) * len(sub.helpers)
-            return Chain((fn, *sub.helpers), sub.blocking, (index.module_name or "", *tail))
+            return Chain((nodes[fid][0], *sub.helpers), sub.blocking)
 
-        if self.project is None:
-            # without a project (flake8, the fixer): the first chain the fixpoint finds, as
-            # ever (one module, one memo: the same chains every time)
-            result: dict[Any, Chain | None] = dict(final)
-            for fid, b in direct.items():
-                result[fid] = single(fid, b) if b is not None else None
-            changed = True
-            while changed:
-                changed = False
-                for fid, subs in edges.items():
-                    if result[fid] is not None:
+        # A helper blocks if it blocks directly or calls a helper that blocks: the first chain
+        # the fixpoint finds, as ever (one module, one memo: the same chains every time).
+        result: dict[Any, Chain | None] = dict(final)
+        for fid, b in direct.items():
+            result[fid] = single(fid, b) if b is not None else None
+        changed = True
+        while changed:
+            changed = False
+            for fid, subs in edges.items():
+                if result[fid] is not None:
+                    continue
+                for sub in subs:
+                    sub_chain = result.get(sub)
+                    if sub_chain is not None:
+                        result[fid] = extended(fid, sub_chain)
+                        changed = True
+                        break
+        for fid in direct:
+            nodes[fid][1]._chains[fid] = result[fid]
+        return result[key]
+
+    def _project_chain(self, helper: FunctionInfo) -> Chain | None:
+        """``chain`` in a project run: the helpers reachable from ``helper`` may be of any
+        module.  This module's functions are explored with its tree held; those of another
+        module one module at a time (a helper of another module waits, as a ``HelperRef``,
+        until its module's turn), and between two modules the index may drop trees beyond its
+        budget: one chain can walk through 50 modules (3 MB of source on litellm, ~100 MB of
+        trees), which used to stay alive until the chain was complete.  Nodes are keyed by id
+        for this module's functions, by (path, qualname) for module-level functions of other
+        modules (also (line, column) for their nested ones), so that a tree parsed again
+        gives the same keys."""
+        project = self.project
+        assert project is not None
+        home = self.path
+        direct: dict[Any, Blocking | None] = {}
+        edges: dict[Any, list[Any]] = {}
+        final: dict[Any, Chain | None] = {}
+        #: key -> (the helper as chains show it, its module's name, this module's function or None)
+        nodes: dict[Any, tuple[Helper, str | None, FunctionInfo | None]] = {}
+        waiting: dict[str, list[HelperRef]] = {}  # helpers of other modules to explore, by path
+        local: list[tuple[FunctionInfo, BlockingIndex, Any]] = [(helper, self, id(helper))]
+
+        def foreign_key(fn: FunctionInfo, index: BlockingIndex) -> Any:
+            if fn.parent is None and (fn.cls is None or isinstance(fn.cls.parent, ModuleInfo)):
+                return (index.path, fn.qualname)
+            return (index.path, fn.qualname, fn.node.lineno, fn.node.col_offset)
+
+        def visit(fn: FunctionInfo, index: BlockingIndex, key: Any) -> None:
+            if key in nodes or key in final:
+                return
+            mine = index is self
+            if mine:
+                nodes[key] = (fn, self.module_name, fn)
+                if key in self._chains:
+                    final[key] = self._chains[key]
+                    return
+            else:
+                nodes[key] = (HelperRef(index.path or "", index.module_name or "", fn.qualname, fn.is_async,
+                                        fn.is_generator), index.module_name, None)
+                if id(fn) in index._chains:
+                    final[key] = project.portable(index._chains[id(fn)])
+                    return
+                if len(key) == 2 and project.knows(self.key, *key):
+                    final[key] = project.known(self.key, *key)
+                    return
+            first, subs = index._direct(fn)
+            direct[key] = first
+            callees: list[Any] = []
+            edges[key] = callees
+            for sub in subs:
+                if not isinstance(sub, HelperRef):  # a function of index's module
+                    sub_key = id(sub) if mine else foreign_key(sub, index)
+                    callees.append(sub_key)
+                    local.append((sub, index, sub_key))
+                    continue
+                sub_key = (sub.path, sub.qualname)
+                if sub.path == home:  # this module's tree is held: explore it now
+                    known, live = project.expand(sub, self)
+                    if live is not None and live[1] is self:
+                        callees.append(id(live[0]))
+                        local.append((live[0], self, id(live[0])))
                         continue
-                    for sub in subs:
-                        sub_chain = result.get(sub)
-                        if sub_chain is not None:
-                            result[fid] = extended(fid, sub_chain)
-                            changed = True
-                            break
-            for fid in direct:
-                nodes[fid][1]._chains[fid] = result[fid]
-            return result[key]
+                    if live is None:
+                        final.setdefault(sub_key, known)
+                        callees.append(sub_key)
+                        continue
+                callees.append(sub_key)
+                if sub_key in nodes or sub_key in final:
+                    continue
+                if project.knows(self.key, *sub_key):
+                    final[sub_key] = project.known(self.key, *sub_key)
+                else:
+                    waiting.setdefault(sub.path, []).append(sub)
+
+        with project.holding(home or ""):
+            while True:
+                while local:
+                    visit(*local.pop())
+                if not waiting:
+                    break
+                if project.session_active:
+                    project.trim()  # what the modules explored so far told is in nodes and edges
+                path = next((p for p in waiting if project.is_live(p)), next(iter(waiting)))
+                with project.holding(path):  # its functions wait on ``local`` meanwhile
+                    for ref in waiting.pop(path):
+                        ref_key = (ref.path, ref.qualname)
+                        if ref_key in nodes or ref_key in final:
+                            continue
+                        known, live = project.expand(ref, self)
+                        if live is None:
+                            final[ref_key] = known
+                        else:
+                            local.append((live[0], live[1], ref_key))
+                    while local:
+                        visit(*local.pop())
+
+        # A helper blocks if it blocks directly or calls a helper that blocks.  Its chain is the
+        # shortest one, through the earliest such call among equally short ones: a choice that
+        # does not depend on which helpers were asked about before (the project remembers
+        # chains across files).  dist: helpers between a node and its blocking call.
+        def single(k: Any, b: Blocking) -> Chain:
+            shown, module, _ = nodes[k]
+            return Chain((shown,), b, (module,) if module else ())
+
+        def extended(k: Any, sub: Chain) -> Chain:
+            shown, module, _ = nodes[k]
+            if not sub.modules and not module:
+                return Chain((shown, *sub.helpers), sub.blocking)
+            tail = sub.modules or ("",) * len(sub.helpers)
+            return Chain((shown, *sub.helpers), sub.blocking, (module or "", *tail))
+
         unknown = float("inf")
         dist: dict[Any, float] = {k: (len(c.helpers) - 1 if c is not None else unknown) for k, c in final.items()}
         for fid, b in direct.items():
@@ -283,8 +372,10 @@ class BlockingIndex:
                 assert sub_chain is not None
                 result[fid] = extended(fid, sub_chain)
         for fid in direct:
-            fn, index = nodes[fid]
-            index._chains[fid] = result[fid]
-            if index.project is not None:
-                index.project.remember(fn, index, result[fid])
-        return result[key]
+            fn = nodes[fid][2]
+            if fn is not None:
+                self._chains[fid] = result[fid]
+                project.remember(fn, self, result[fid])
+            elif len(fid) == 2:  # a module-level function of another module
+                project.learn(self.key, *fid, result[fid])
+        return result[id(helper)]

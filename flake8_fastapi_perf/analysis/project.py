@@ -64,6 +64,7 @@ import ast
 import gc
 import os
 import re
+import sys
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -147,25 +148,35 @@ class _Module:
 
 
 class _Exports:
-    """What a module binds at the top level, without its tree: enough to resolve names."""
+    """What a module binds at the top level, without its tree: enough to resolve names.
+    ``names``: name -> the dotted name it imports (a str), or ``("def", is_async,
+    is_generator)``, ``("class", {method: (is_async, is_generator)})``, ``("other",)``."""
 
     __slots__ = ("names", "stars")
 
     def __init__(self, info: ModuleInfo) -> None:
-        # precedence as in Resolver.local_function: an import wins over a def of the same name
-        names: dict[str, tuple[Any, ...]] = {name: ("other",) for name in info.assigns}
-        for name, cls in info.classes.items():
-            names[name] = ("class", {m: (f.is_async, f.is_generator) for m, f in cls.methods.items()})
-        for name, fn in info.functions.items():
-            names[name] = ("def", fn.is_async, fn.is_generator)
-        for name, target in info.imports.items():
-            names[name] = ("import", target)
-        self.names = names
         self.stars = [
             "." * stmt.level + (stmt.module or "")
             for stmt in info.tree.body
             if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names)
         ]
+        # precedence as in Resolver.local_function: an import wins over a def of the same name.
+        # Kept for every module of a run (3,000 on litellm): shared tuples, and other bindings
+        # only where they matter (they hide a star import's name; without one, a name that is
+        # not here resolves to nothing just the same).
+        names: dict[str, tuple[Any, ...]] = dict.fromkeys(info.assigns, _OTHER) if self.stars else {}
+        for name, cls in info.classes.items():
+            names[name] = ("class", {m: _FLAGS[f.is_async, f.is_generator] for m, f in cls.methods.items()})
+        for name, fn in info.functions.items():
+            names[name] = _DEFS[fn.is_async, fn.is_generator]
+        for name, target in info.imports.items():
+            names[name] = sys.intern(target)  # the dotted name imported (53,000 on litellm)
+        self.names = names
+
+
+_OTHER = ("other",)
+_FLAGS = {(a, g): (a, g) for a in (False, True) for g in (False, True)}
+_DEFS = {(a, g): ("def", a, g) for a in (False, True) for g in (False, True)}
 
 
 class ProjectIndex:
@@ -200,7 +211,7 @@ class ProjectIndex:
         self.keep_sources = True
         self._digests: dict[str, int] = {}  # path -> hash of a text dropped (see keep_sources)
         self._unsaved: set[str] = set()  # texts handed in that are not the file's (stdin, a fix)
-        self._summaries: dict[str, tuple[set[bytes], set[bytes], set[bytes], bool]] = {}
+        self._summaries: dict[str, tuple[bytes, bytes, bytes, bool]] = {}  # see _may_define
         self._exports: dict[str, _Exports | None] = {}  # None: cannot be parsed
         self._resolved: dict[tuple[str, str], HelperRef | None] = {}
         self._facts: dict[tuple[Any, str, str], Chain | None] = {}
@@ -219,7 +230,7 @@ class ProjectIndex:
         self._session = False
         self.depth = 0  # nested BlockingIndex.chain calls under way
         self._live_bytes = 0  # source bytes of the live modules
-        self._grown = False  # a module was parsed since the last trim
+        self._grown = False  # a module was parsed (or let go) since the last trim
         self._pinned: dict[str, int] = {}  # paths of modules in hand (see _holding) -> holders
 
     @classmethod
@@ -332,6 +343,7 @@ class ProjectIndex:
         self._grown = True
         if path not in self._exports:
             self._exports[path] = _Exports(info)
+            self._summaries.pop(path, None)  # the exports say it all now
         for fn in info.all_functions:
             self._owner[id(fn)] = module
         return module
@@ -449,10 +461,26 @@ class ProjectIndex:
             self._parsed_since_collect = 0
             gc.collect()
 
+    def is_live(self, path: str) -> bool:
+        """The index holds the tree of the project file ``path`` (normalised)."""
+        return path in self._live
+
+    def waiting(self) -> list[str]:
+        """The files still to be checked whose trees the index holds (parsed for another
+        file's check), most recently used first: checking one of them next reuses its tree,
+        where checking it later, once ``trim`` dropped the tree, parses it again (on
+        open-webui, 0.33 MB of the 5.4 MB parsed in a run)."""
+        return [
+            self._files[path]
+            for path in reversed(self._recent)
+            if path in self._files and path not in self._checked and path in self._live
+            and not self._live[path].registered
+        ]
+
     @contextmanager
-    def _holding(self, module: _Module) -> Iterator[None]:
-        """``module``'s functions are in hand inside this block: ``trim`` keeps its tree."""
-        path = module.path
+    def holding(self, path: str) -> Iterator[None]:
+        """The functions of the module ``path`` are in hand inside this block: ``trim`` keeps
+        its tree."""
         self._pinned[path] = self._pinned.get(path, 0) + 1
         try:
             yield
@@ -460,6 +488,8 @@ class ProjectIndex:
             left = self._pinned.pop(path) - 1
             if left:
                 self._pinned[path] = left
+            else:
+                self._grown = True  # its tree may go now
 
     def trim(self) -> None:
         """Drop trees beyond the budget; never the tree of a file whose check is under way.
@@ -472,6 +502,7 @@ class ProjectIndex:
             return
         self._grown = False
         keep: list[tuple[int, str]] = []  # (tier, path), most recently used first
+        held = 0  # bytes of the trees that must stay
         for path in reversed(list(self._recent)):
             module = self._live.get(path)
             if module is None:
@@ -479,8 +510,12 @@ class ProjectIndex:
             elif not (module.registered and path not in self._checked) and path not in self._pinned:
                 later = path in self._files and path not in self._checked and not module.registered
                 keep.append((0 if later else 1, path))
+            else:
+                held += len(module.source or b"")
         keep.sort(key=lambda item: item[0])  # stable: recency within a tier
-        budget = self._budget
+        # the trees that must stay count against the budget: the check of a 1 MB module keeps
+        # no other tree (on litellm, proxy_server.py is 0.94 MB: 2.9 MB of trees were alive)
+        budget = self._budget - held
         for _, path in keep:
             module = self._live[path]
             size = len(module.source or b"")
@@ -548,9 +583,26 @@ class ProjectIndex:
             return
         if fn.cls is not None and not isinstance(fn.cls.parent, ModuleInfo):
             return
-        if chain is not None:
-            chain = Chain(tuple(self._ref(h) for h in chain.helpers), chain.blocking, chain.modules)
-        self._facts[(index.key, index.path, fn.qualname)] = chain
+        self._facts[(index.key, index.path, fn.qualname)] = self.portable(chain)
+
+    def knows(self, key: Any, path: str, qualname: str) -> bool:
+        """The chain of the module-level function ``qualname`` of ``path`` under the settings
+        ``key`` is known (see ``known``)."""
+        return (key, path, qualname) in self._facts
+
+    def known(self, key: Any, path: str, qualname: str) -> Chain | None:
+        return self._facts[(key, path, qualname)]
+
+    def learn(self, key: Any, path: str, qualname: str, chain: Chain | None) -> None:
+        """Keep the final chain (its helpers ``HelperRef``s) of a module-level function."""
+        self._facts[(key, path, qualname)] = chain
+
+    def portable(self, chain: Chain | None) -> Chain | None:
+        """``chain`` with every helper a ``HelperRef`` (no tree kept alive by it); its modules
+        must be live."""
+        if chain is None or all(isinstance(h, HelperRef) for h in chain.helpers):
+            return chain
+        return Chain(tuple(self._ref(h) for h in chain.helpers), chain.blocking, chain.modules)
 
     def _ref(self, helper: Any) -> HelperRef:
         if isinstance(helper, HelperRef):
@@ -665,8 +717,10 @@ class ProjectIndex:
         self._resolved[key] = None  # cycles of re-exports end here
         result = self._function(from_path, qualname, 0)
         self._resolved[key] = result
-        if not self.depth and self._session:
-            self.trim()  # the modules parsed to resolve the name (re-exports) can go
+        if self._session:
+            # the modules parsed to resolve the name (re-exports) can go; also in the middle of
+            # a chain, which holds (``holding``) the modules whose functions it has in hand
+            self.trim()
         return result
 
     def _function(self, from_path: str, qualname: str, depth: int) -> HelperRef | None:
@@ -701,9 +755,9 @@ class ProjectIndex:
         first = rest[0]
         binding = exports.names.get(first)
         if binding is not None:
+            if type(binding) is str:  # an imported name: a re-export, or someone else's
+                return self.function(path, ".".join([binding, *rest[1:]])) if depth < _MAX_DEPTH else None
             kind = binding[0]
-            if kind == "import":  # an imported name: a re-export, or someone else's
-                return self.function(path, ".".join([binding[1], *rest[1:]])) if depth < _MAX_DEPTH else None
             if kind == "def" and len(rest) == 1:
                 return HelperRef(path, self.module_name(path), first, binding[1], binding[2])
             if kind == "class" and len(rest) == 2 and rest[1] in binding[1]:
@@ -742,11 +796,13 @@ class ProjectIndex:
                     words = item.split()
                     if words:
                         imported.add(words[-1] if len(words) == 3 else words[0].split(b".")[0])
-            summary = self._summaries[path] = (defs, classes, imported, star)
+            # kept until the module is parsed, if ever: names joined into one string each
+            summary = self._summaries[path] = (_joined(defs), _joined(classes), _joined(imported), star)
         defs, classes, imported, star = summary
-        first = rest[0].encode()
+        first = b"\n" + rest[0].encode() + b"\n"
         may = star or first in imported or (
-            (len(rest) == 1 and first in defs) or (len(rest) == 2 and first in classes and rest[1].encode() in defs)
+            (len(rest) == 1 and first in defs)
+            or (len(rest) == 2 and first in classes and b"\n" + rest[1].encode() + b"\n" in defs)
         )
         if not may:
             self._shed(path)  # not parsed now
@@ -840,7 +896,7 @@ class ProjectIndex:
             module = self._load(path)
             if module is None:
                 continue
-            with self._holding(module):
+            with self.holding(module.path):
                 model = self.model(module)
                 todo = [fn for fn in module.info.all_functions if model.role(fn) in OUTSIDE_REQUESTS]
                 for call, scope in module.info.special_calls:
@@ -858,7 +914,7 @@ class ProjectIndex:
             module = self._load(key[0])
             fn = module.function(key[1]) if module is not None else None
             if module is not None and fn is not None:
-                with self._holding(module):
+                with self.holding(module.path):
                     self._explore_startup(module, [fn], reached, others)
                 self.trim()
         self._reachable = reached
@@ -987,7 +1043,7 @@ class ProjectIndex:
             module = self._load(file)
             if module is None:
                 return None  # cannot tell what it does with the name
-            with self._holding(module):
+            with self.holding(module.path):
                 for node, parent, grand, fn in self._occurrences(module, name):
                     use = self._use(module, path, target, node, parent, grand, fn)
                     if use is False:
@@ -1178,6 +1234,12 @@ def _innermost_functions(functions: Iterable[FunctionInfo], diagnostics: list[Di
         while stack and stack[-1][0] < position:
             stack.pop()
         yield d, (stack[-1][1] if stack else None)
+
+
+def _joined(names: set[bytes]) -> bytes:
+    """``names`` as one string, each between newlines: ``b"\\n" + name + b"\\n" in`` it tests
+    membership (a set of short strings costs ~10 times the memory)."""
+    return b"\n" + b"\n".join(sorted(names)) + b"\n"
 
 
 def _join(base: str, names: list[str]) -> str:
