@@ -63,7 +63,6 @@ from __future__ import annotations
 import ast
 import gc
 import os
-import re
 import sys
 import warnings
 from collections.abc import Iterable, Iterator
@@ -74,6 +73,7 @@ from .calls import BlockingIndex, Chain, HelperRef
 from .fastapi import APP_CLASSES, OUTSIDE_REQUESTS, FastAPIModel, build_model
 from .names import Resolver
 from .scope import FunctionInfo, ModuleInfo, child_nodes
+from .text import TextSummary, import_statements
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Settings
@@ -93,18 +93,6 @@ RETAIN_BYTES = 1_000_000
 #: Inside ProjectIndex.session the automatic cyclic GC is off; a full collection runs each time
 #: this much source has been parsed since the last one (see ``session``).
 COLLECT_BYTES = 32_000_000
-#: Over the text of a module not parsed yet: the names it defs (methods and nested defs too),
-#: the names its ``from ... import`` statements bind, the aliases of its ``import x as y``.
-_DEF = re.compile(rb"\bdef\s+(\w+)")
-_CLASS = re.compile(rb"\bclass\s+(\w+)")
-_FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)", re.MULTILINE)
-_IMPORT_AS = re.compile(rb"\bimport[ \t]+[\w.]+[ \t]+as[ \t]+(\w+)")
-#: ``import a.b as c, d`` and ``from .x import (a, b)`` statements, for ``dependencies``.
-_IMPORT_STMT = re.compile(rb"^[ \t]*import[ \t]+([^\n#;]*)", re.MULTILINE)
-_FROM_STMT = re.compile(rb"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)", re.MULTILINE)
-
-#: For ``_def_in_text``: a line that starts a top-level def, class or decorator.
-_TOP_DEF = re.compile(rb"^(?:async[ \t]+def|def|class|@)\b", re.MULTILINE)
 
 Occurrence = tuple[ast.AST, Any, Any, "FunctionInfo | None"]  # node, parent, grandparent, function
 
@@ -211,7 +199,7 @@ class ProjectIndex:
         self.keep_sources = True
         self._digests: dict[str, int] = {}  # path -> hash of a text dropped (see keep_sources)
         self._unsaved: set[str] = set()  # texts handed in that are not the file's (stdin, a fix)
-        self._summaries: dict[str, tuple[bytes, bytes, bytes, bool]] = {}  # see _may_define
+        self._summaries: dict[str, TextSummary] = {}  # of texts not parsed (see _may_define)
         self._exports: dict[str, _Exports | None] = {}  # None: cannot be parsed
         self._resolved: dict[tuple[str, str], HelperRef | None] = {}
         self._facts: dict[tuple[Any, str, str], Chain | None] = {}
@@ -623,14 +611,15 @@ class ProjectIndex:
         names: list[str] = []
         if b"\\\n" in source:  # backslash continuations
             source = source.replace(b"\\\n", b" ")
-        for match in _IMPORT_STMT.finditer(source):
-            for item in match.group(1).split(b","):
-                dotted = item.split()[0] if item.split() else b""
-                names.append(dotted.decode("ascii", "replace"))
-        for match in _FROM_STMT.finditer(source):
-            base = match.group(1).decode("ascii", "replace")
+        for statement in import_statements(source):
+            if statement[0] == "import":
+                for item in statement[1].split(b","):
+                    dotted = item.split()[0] if item.split() else b""
+                    names.append(dotted.decode("ascii", "replace"))
+                continue
+            base = statement[1].decode("ascii", "replace")
             names.append(base)
-            for item in match.group(2).strip(b"()").split(b","):
+            for item in statement[2].strip(b"()").split(b","):
                 name = item.split()[0] if item.split() else b""
                 if name and name != b"*":
                     dotted = base + ("" if base.endswith(".") else ".") + name.decode("ascii", "replace")
@@ -770,72 +759,32 @@ class ProjectIndex:
                 return found
         return None
 
+    def _summary(self, path: str) -> TextSummary:
+        """What the text of the unparsed module ``path`` may bind (kept until it is parsed)."""
+        summary = self._summaries.get(path)
+        if summary is None:
+            summary = self._summaries[path] = TextSummary(self._source(path) or b"")
+        return summary
+
     def _may_define(self, path: str, rest: list[str]) -> bool:
         """A look at the text of an unparsed module: can ``rest`` (``name``, ``Class.name`` or
         ``imported.more``) be a function of it?  What ``_attribute`` would find in its exports:
         the first name imported (any ``import`` or ``from`` binding), or a star import, or
         ``def name`` occurs (one name), or ``class Class`` and ``def name`` (two names).  A
         superset, so only a sure "no" skips the parse."""
-        summary = self._summaries.get(path)
-        if summary is None:
-            source = self._source(path) or b""
-            defs = set(_DEF.findall(source))
-            classes = set(_CLASS.findall(source))
-            imported: set[bytes] = set()
-            star = False
-            for names in _FROM_IMPORT.findall(source):
-                for item in names.strip(b"()").split(b","):
-                    words = item.split()
-                    if words == [b"*"]:
-                        star = True
-                    elif words:
-                        imported.add(words[-1])
-            imported.update(_IMPORT_AS.findall(source))
-            for names in _IMPORT_STMT.findall(source):  # import a.b, c as d: binds a and d
-                for item in names.split(b","):
-                    words = item.split()
-                    if words:
-                        imported.add(words[-1] if len(words) == 3 else words[0].split(b".")[0])
-            # kept until the module is parsed, if ever: names joined into one string each
-            summary = self._summaries[path] = (_joined(defs), _joined(classes), _joined(imported), star)
-        defs, classes, imported, star = summary
-        first = b"\n" + rest[0].encode() + b"\n"
-        may = star or first in imported or (
-            (len(rest) == 1 and first in defs)
-            or (len(rest) == 2 and first in classes and b"\n" + rest[1].encode() + b"\n" in defs)
-        )
+        may = self._summary(path).may_bind(rest)
         if not may:
             self._shed(path)  # not parsed now
         return may
 
     def _def_in_text(self, path: str, name: str) -> bool | None:
         """Whether the unparsed module ``path`` binds ``name`` by a plain top-level ``def`` (True:
-        ``async def``), when its text says so for sure; else None (parse it).  Sure means: one
-        ``def name`` in the whole text, at column 0 and not inside a triple-quoted string (as
-        far as counting quotes tells), no line importing the name, and no ``yield`` before the
-        next top-level def, class or decorator (a generator, or a nested one: the parse
-        decides).  Resolving a name into a module of helpers then costs a regex, not a parse
-        (on open-webui 650 kB of the 5.4 MB parsed were first parsed for that, though most of
-        it is parsed later anyway for the chains of its sync helpers).  A wrong "sure" costs a
+        ``async def``), when its text says so for sure (``TextSummary.sure``); else None (parse
+        it).  Resolving a name into a module of helpers then costs a look-up, not a parse (on
+        open-webui 650 kB of the 5.4 MB parsed were first parsed for that, though most of it is
+        parsed later anyway for the chains of its sync helpers).  A wrong "sure" costs a
         finding, never a false one: ``_live_function`` checks the parsed def."""
-        if not name.isascii() or not name.isidentifier():
-            return None
-        source = self._source(path)
-        if not source:
-            return None
-        word = re.escape(name.encode())
-        defs = list(re.finditer(rb"^([ \t]*)(async[ \t]+)?def[ \t]+" + word + rb"\b", source, re.MULTILINE))
-        if len(defs) != 1 or defs[0].group(1):
-            return None
-        start = defs[0].start()
-        if source.count(b'"""', 0, start) % 2 or source.count(b"'''", 0, start) % 2:
-            return None
-        if re.search(rb"^[^\n#]*\bimport\b[^\n]*\b" + word + rb"\b", source, re.MULTILINE):
-            return None
-        following = _TOP_DEF.search(source, defs[0].end())
-        if b"yield" in source[start:following.start() if following else len(source)]:
-            return None
-        return defs[0].group(2) is not None
+        return self._summary(path).sure.get(name)
 
     def _refers(self, module: _Module, node: ast.expr, fn: FunctionInfo | None,
                 target: FunctionInfo, target_path: str) -> bool | None:
@@ -1234,12 +1183,6 @@ def _innermost_functions(functions: Iterable[FunctionInfo], diagnostics: list[Di
         while stack and stack[-1][0] < position:
             stack.pop()
         yield d, (stack[-1][1] if stack else None)
-
-
-def _joined(names: set[bytes]) -> bytes:
-    """``names`` as one string, each between newlines: ``b"\\n" + name + b"\\n" in`` it tests
-    membership (a set of short strings costs ~10 times the memory)."""
-    return b"\n" + b"\n".join(sorted(names)) + b"\n"
 
 
 def _join(base: str, names: list[str]) -> str:
