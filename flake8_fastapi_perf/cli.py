@@ -501,8 +501,8 @@ def run_check(args: argparse.Namespace) -> int:
             with run.project.session():
                 while left:
                     i = next(iter(left))
-                    for path in run.project.waiting():
-                        j = position.get(_norm(path))
+                    for path in run.project.waiting():  # normalised, as the keys of position
+                        j = position.get(path)
                         if j is not None and j in left:
                             i = j
                             break

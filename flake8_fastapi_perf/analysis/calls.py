@@ -77,6 +77,19 @@ class Chain:
         return bool(self.modules) and bool(self.modules[0]) and self.modules[0] != here
 
 
+def _single(shown: Helper, module: str | None, blocking: Blocking) -> Chain:
+    """The chain of a helper that blocks itself (``module``: its module's name, project runs)."""
+    return Chain((shown,), blocking, (module,) if module else ())
+
+
+def _extended(shown: Helper, module: str | None, sub: Chain) -> Chain:
+    """The chain of a helper that calls the first helper of ``sub``."""
+    if not sub.modules and not module:
+        return Chain((shown, *sub.helpers), sub.blocking)
+    tail = sub.modules or ("",) * len(sub.helpers)
+    return Chain((shown, *sub.helpers), sub.blocking, (module or "", *tail))
+
+
 class BlockingIndex:
     def __init__(self, resolver: Resolver, blocking: dict[str, str], allow: frozenset[str],
                  project: ProjectIndex | None = None, path: str | None = None,
@@ -210,17 +223,11 @@ class BlockingIndex:
             edges[fid] = [id(sub) for sub in subs]
             todo.extend((sub, index) for sub in subs)
 
-        def single(fid: Any, b: Blocking) -> Chain:
-            return Chain((nodes[fid][0],), b)
-
-        def extended(fid: Any, sub: Chain) -> Chain:
-            return Chain((nodes[fid][0], *sub.helpers), sub.blocking)
-
         # A helper blocks if it blocks directly or calls a helper that blocks: the first chain
         # the fixpoint finds, as ever (one module, one memo: the same chains every time).
         result: dict[Any, Chain | None] = dict(final)
         for fid, b in direct.items():
-            result[fid] = single(fid, b) if b is not None else None
+            result[fid] = _single(nodes[fid][0], None, b) if b is not None else None
         changed = True
         while changed:
             changed = False
@@ -230,7 +237,7 @@ class BlockingIndex:
                 for sub in subs:
                     sub_chain = result.get(sub)
                     if sub_chain is not None:
-                        result[fid] = extended(fid, sub_chain)
+                        result[fid] = _extended(nodes[fid][0], None, sub_chain)
                         changed = True
                         break
         for fid in direct:
@@ -336,17 +343,6 @@ class BlockingIndex:
         # shortest one, through the earliest such call among equally short ones: a choice that
         # does not depend on which helpers were asked about before (the project remembers
         # chains across files).  dist: helpers between a node and its blocking call.
-        def single(k: Any, b: Blocking) -> Chain:
-            shown, module, _ = nodes[k]
-            return Chain((shown,), b, (module,) if module else ())
-
-        def extended(k: Any, sub: Chain) -> Chain:
-            shown, module, _ = nodes[k]
-            if not sub.modules and not module:
-                return Chain((shown, *sub.helpers), sub.blocking)
-            tail = sub.modules or ("",) * len(sub.helpers)
-            return Chain((shown, *sub.helpers), sub.blocking, (module or "", *tail))
-
         unknown = float("inf")
         dist: dict[Any, float] = {k: (len(c.helpers) - 1 if c is not None else unknown) for k, c in final.items()}
         for fid, b in direct.items():
@@ -362,15 +358,16 @@ class BlockingIndex:
         result = dict(final)
         for fid in sorted(direct, key=lambda k: dist[k]):
             b = direct[fid]
+            shown, module, _ = nodes[fid]
             if b is not None:
-                result[fid] = single(fid, b)
+                result[fid] = _single(shown, module, b)
             elif dist[fid] == unknown:
                 result[fid] = None
             else:
                 sub = next(s for s in edges[fid] if dist[s] == dist[fid] - 1)
                 sub_chain = result[sub]
                 assert sub_chain is not None
-                result[fid] = extended(fid, sub_chain)
+                result[fid] = _extended(shown, module, sub_chain)
         for fid in direct:
             fn = nodes[fid][2]
             if fn is not None:

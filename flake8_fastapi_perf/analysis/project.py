@@ -152,7 +152,7 @@ class _Exports:
         # Kept for every module of a run (3,000 on litellm): shared tuples, and other bindings
         # only where they matter (they hide a star import's name; without one, a name that is
         # not here resolves to nothing just the same).
-        names: dict[str, tuple[Any, ...]] = dict.fromkeys(info.assigns, _OTHER) if self.stars else {}
+        names: dict[str, str | tuple[Any, ...]] = dict.fromkeys(info.assigns, _OTHER) if self.stars else {}
         for name, cls in info.classes.items():
             names[name] = ("class", {m: _FLAGS[f.is_async, f.is_generator] for m, f in cls.methods.items()})
         for name, fn in info.functions.items():
@@ -219,7 +219,7 @@ class ProjectIndex:
         self.depth = 0  # nested BlockingIndex.chain calls under way
         self._live_bytes = 0  # source bytes of the live modules
         self._grown = False  # a module was parsed (or let go) since the last trim
-        self._pinned: dict[str, int] = {}  # paths of modules in hand (see _holding) -> holders
+        self._pinned: dict[str, int] = {}  # paths of modules in hand (see holding) -> holders
 
     @classmethod
     def build(cls, files: Iterable[str], roots: Iterable[str] = ()) -> ProjectIndex:
@@ -454,12 +454,12 @@ class ProjectIndex:
         return path in self._live
 
     def waiting(self) -> list[str]:
-        """The files still to be checked whose trees the index holds (parsed for another
-        file's check), most recently used first: checking one of them next reuses its tree,
-        where checking it later, once ``trim`` dropped the tree, parses it again (on
+        """The files (normalised) still to be checked whose trees the index holds (parsed for
+        another file's check), most recently used first: checking one of them next reuses its
+        tree, where checking it later, once ``trim`` dropped the tree, parses it again (on
         open-webui, 0.33 MB of the 5.4 MB parsed in a run)."""
         return [
-            self._files[path]
+            path
             for path in reversed(self._recent)
             if path in self._files and path not in self._checked and path in self._live
             and not self._live[path].registered

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterator
+from typing import Any
 
 #: bytes that can be part of an identifier: what ``\\w`` matches in a bytes pattern, and the
 #: bytes of non-ASCII letters in UTF-8
@@ -54,17 +55,23 @@ def import_lines(source: bytes) -> Iterator[tuple[int, int]]:
         yield line, i
 
 
-def import_statements(source: bytes) -> Iterator[tuple[str, bytes]]:
+def _statement(source: bytes, line: int) -> tuple[Any, ...] | None:
+    """The import statement that starts at ``line``: ``("from", base, names)`` or
+    ``("import", names)``, the names as written; None if the line starts none."""
+    match = _FROM_IMPORT.match(source, line)
+    if match is not None:
+        return "from", match.group(1), match.group(2)
+    match = _IMPORT_STMT.match(source, line)
+    return ("import", match.group(1)) if match is not None else None
+
+
+def import_statements(source: bytes) -> Iterator[tuple[Any, ...]]:
     """``("import", names)`` for ``import a.b as c, d`` and ``("from", base, names)`` for
     ``from .x import (a, b)`` statements that start a line (the text of the names as written)."""
     for line, _ in import_lines(source):
-        match = _FROM_IMPORT.match(source, line)
-        if match is not None:
-            yield "from", match.group(1), match.group(2)  # type: ignore[misc]
-            continue
-        match = _IMPORT_STMT.match(source, line)
-        if match is not None:
-            yield "import", match.group(1)
+        statement = _statement(source, line)
+        if statement is not None:
+            yield statement
 
 
 class TextSummary:
@@ -74,7 +81,7 @@ class TextSummary:
     (methods and nested ones too), and those that ``import`` statements bind; each set kept as
     one string, names between newlines (a set of short strings costs ~10 times the memory).
     ``star``: a ``from ... import *``.  ``sure``: name -> is it ``async``, for each name bound
-    by a plain top-level ``def`` for sure (see :meth:`sure_def`)."""
+    by a plain top-level ``def`` for sure (see :meth:`_sure`)."""
 
     __slots__ = ("classes", "defs", "imported", "star", "sure")
 
@@ -93,10 +100,9 @@ class TextSummary:
             line = source.rfind(b"\n", 0, i) + 1
             before = source[line:i]
             code = before.lstrip(b" \t")
-            is_async = code != b""
-            if is_async and not (code.startswith(b"async") and len(code) > 5 and not code[5:].strip(b" \t")
-                                 and code[5] in b" \t"):
-                continue  # not the start of a line
+            if code and not (code.rstrip(b" \t") == b"async" and len(code) > 5):
+                continue  # the line does not start with it, nor with ``async`` and blanks
+            is_async = bool(code)
             named = _LINE_DEF_NAME.match(source, i)
             if named is None:
                 continue
@@ -118,23 +124,23 @@ class TextSummary:
         star = False
         for line, i in import_lines(source):
             end = source.find(b"\n", i)
-            import_words.update(_WORDS.findall(source, i + 6, end if end >= 0 else len(source)))
-            match = _FROM_IMPORT.match(source, line)
-            if match is not None:
-                for item in match.group(2).strip(b"()").split(b","):
+            if end < 0:
+                end = len(source)
+            import_words.update(_WORDS.findall(source, i + 6, end))
+            statement = _statement(source, line)
+            if statement is not None and statement[0] == "from":
+                for item in statement[2].strip(b"()").split(b","):
                     words = item.split()
                     if words == [b"*"]:
                         star = True
                     elif words:
                         imported.add(words[-1])
-            else:
-                match = _IMPORT_STMT.match(source, line)
-                if match is not None:  # import a.b, c as d: binds a and d
-                    for item in match.group(1).split(b","):
-                        words = item.split()
-                        if words:
-                            imported.add(words[-1] if len(words) == 3 else words[0].split(b".")[0])
-            for match in _IMPORT_AS.finditer(source, i, end if end >= 0 else len(source)):
+            elif statement is not None:  # import a.b, c as d: binds a and d
+                for item in statement[1].split(b","):
+                    words = item.split()
+                    if words:
+                        imported.add(words[-1] if len(words) == 3 else words[0].split(b".")[0])
+            for match in _IMPORT_AS.finditer(source, i, end):
                 if _starts_word(source, match.start()):  # import x as y, also after from
                     imported.add(match.group(1))
         self.defs = _joined(defs)
@@ -157,7 +163,7 @@ class TextSummary:
         yields = [m.start() for m in re.finditer(rb"yield", source)]
         sure: dict[str, bool] = {}
         for name, start, end, is_async in line_defs:
-            if counts[name] != 1 or name in import_words or not name.isascii():
+            if counts[name] != 1 or name in import_words:
                 continue
             if bisect_left(doubles, start - 2) % 2 or bisect_left(singles, start - 2) % 2:
                 continue  # an odd number of quotes ends before the def
