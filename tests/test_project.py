@@ -335,6 +335,36 @@ def test_a_coroutine_also_used_elsewhere_is_reported(tmp_path: Path):
     assert [d.code for d in jobs.diagnostics] == ["FPF101"]  # also scheduled as a task
 
 
+def test_the_startup_search_parses_only_files_naming_a_handler_keyword(tmp_path: Path, monkeypatch):
+    """``emit_completion_event`` holds ``on_event`` and ``app_lifespan_seconds`` holds
+    ``lifespan``, but only whole words can register a handler: those files are not parsed to
+    look for handlers; the registrations (``lifespan=``, ``.on_event``, ...) are still found."""
+    paths = _write(tmp_path, {
+        "app/__init__.py": "",
+        "app/jobs.py": "import time\n\nasync def warm():\n    time.sleep(1)\n\nasync def cold():\n    time.sleep(1)\n",
+        "app/events.py": "def emit_completion_event():\n    pass\n\napp_lifespan_seconds = 3\n",
+        "app/main.py": (
+            "from fastapi import FastAPI\nfrom .jobs import warm, cold\n\napp = FastAPI()\n\n"
+            "@app.on_event('startup')\nasync def start():\n    await warm()\n\n"
+            "async def stop():\n    await cold()\n\napp.add_event_handler('shutdown', stop)\n"
+        ),
+    })
+    index = ProjectIndex.build([str(p) for p in paths], [str(tmp_path)])
+    parsed: Counter = Counter()
+    real_parse = project_module._parse
+
+    def counting(source, filename):
+        parsed[Path(filename).name] += 1
+        return real_parse(source, filename)
+
+    monkeypatch.setattr(project_module, "_parse", counting)
+    with index.session():
+        jobs = check_source(paths[1].read_bytes(), str(paths[1]), Settings(), project=index)
+    assert jobs.diagnostics == []  # warm and cold only run at startup/shutdown
+    assert parsed["main.py"] == 1
+    assert parsed["events.py"] == 0, parsed
+
+
 def test_fix_mode_sees_what_check_sees(tmp_path: Path):
     """``--fix`` fixes and reports the findings of a project run: cross-module FPF107 stay among
     the remaining ones, and coroutines the project only runs at startup are left alone."""

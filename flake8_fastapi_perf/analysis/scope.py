@@ -70,8 +70,15 @@ _ENTER = frozenset(_subclasses(ast.AST)) - frozenset(
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
+#: Fields that never hold a node worth entering: contexts, operators, and strings or numbers.
+_LEAF_FIELDS = frozenset(["ctx", "op", "ops", "type_comment", "id", "attr", "arg", "module", "level",
+                          "is_async", "kind", "conversion", "simple", "asname"])
+
+
 def _fields(tp: type) -> tuple[str, ...]:
-    fields = tuple(f for f in tp._fields if f not in ("ctx", "op", "ops", "type_comment"))  # type: ignore[attr-defined]
+    # ``name`` is a string but in ``type X = ...`` (TypeAlias, Python 3.12), where it is a Name
+    skip = _LEAF_FIELDS if tp.__name__ == "TypeAlias" else _LEAF_FIELDS | {"name"}
+    fields = tuple(f for f in tp._fields if f not in skip)  # type: ignore[attr-defined]
     _FIELDS[tp] = fields
     return fields
 
@@ -227,25 +234,40 @@ _SPECIAL = frozenset([
 
 
 def _collect(module: ModuleInfo) -> None:
-    stack: list[tuple[ast.AST, Scope]] = [(stmt, module) for stmt in reversed(module.tree.body)]
+    # One stack of nodes per scope being walked (``frames``): a def or class suspends the walk of
+    # its enclosing scope until its body is done, which visits the nodes in the same order as one
+    # stack of (node, scope) pairs would, without making a pair per node.
     offloaded: set[int] = set()
     imports = module.imports
     special_calls = module.special_calls
-    push = stack.append
-    pop = stack.pop
+    module_calls = module.module_calls
+    all_functions = module.all_functions
     Call, Await, Name, Attribute, Lambda = ast.Call, ast.Await, ast.Name, ast.Attribute, ast.Lambda
     FunctionDef, AsyncFunctionDef, ClassDef = ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef
+    Assign, AnnAssign, With, AsyncWith, For, AsyncFor = ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor
     special = _SPECIAL
-    while stack:
-        node, scope = pop()
+    enter = _ENTER
+    fields_of = _FIELDS
+    frames: list[tuple[list[ast.AST], Scope]] = []
+    stack: list[ast.AST] = list(reversed(module.tree.body))
+    scope: Scope = module
+    fn: FunctionInfo | None = None  # scope, when it is a function
+    while True:
+        if not stack:
+            if not frames:
+                return
+            stack, scope = frames.pop()
+            fn = scope if type(scope) is FunctionInfo else None
+            continue
+        node = stack.pop()
         tp = type(node)
         if tp not in special:
             pass  # most nodes: only their children matter
         elif tp is Call:
-            if isinstance(scope, FunctionInfo):
-                scope.calls.append(node)
+            if fn is not None:
+                fn.calls.append(node)
             elif scope is module:
-                module.module_calls.append(node)
+                module_calls.append(node)
             func = node.func
             name = func.id if type(func) is Name else func.attr if type(func) is Attribute else None
             if name is not None:
@@ -259,99 +281,100 @@ def _collect(module: ModuleInfo) -> None:
                         if type(kw.value) is Lambda:
                             offloaded.add(id(kw.value))
         elif tp is Await:
-            if isinstance(scope, FunctionInfo):
-                scope.has_await = True
+            if fn is not None:
+                fn.has_await = True
                 if type(node.value) is Call:
-                    scope.awaited.add(id(node.value))
+                    fn.awaited.add(id(node.value))
         elif tp is FunctionDef or tp is AsyncFunctionDef:
-            cls = scope if isinstance(scope, ClassInfo) else None
-            parent = scope if isinstance(scope, FunctionInfo) else None
-            info = FunctionInfo(node, cls, parent)  # type: ignore[arg-type]
-            module.all_functions.append(info)
+            cls = scope if type(scope) is ClassInfo else None
+            info = FunctionInfo(node, cls, fn)  # type: ignore[arg-type]
+            all_functions.append(info)
             if cls is not None:
                 cls.methods[node.name] = info
-            elif parent is not None:
-                parent.local_funcs[node.name] = info
-                parent.bound.add(node.name)
+            elif fn is not None:
+                fn.local_funcs[node.name] = info
+                fn.bound.add(node.name)
             else:
                 module.functions[node.name] = info
             # decorators, defaults and annotations are evaluated in the enclosing scope
-            for child in node.decorator_list:
-                push((child, scope))
+            stack.extend(node.decorator_list)
             args = node.args
-            for child in (*args.defaults, *[d for d in args.kw_defaults if d is not None]):
-                push((child, scope))
+            stack.extend(args.defaults)
+            stack.extend([d for d in args.kw_defaults if d is not None])
             for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
                 if arg is not None and arg.annotation is not None:
-                    push((arg.annotation, scope))
+                    stack.append(arg.annotation)
             if node.returns is not None:
-                push((node.returns, scope))
-            for stmt in reversed(node.body):
-                push((stmt, info))
+                stack.append(node.returns)
+            frames.append((stack, scope))
+            stack = node.body[::-1]
+            scope = fn = info
             continue
         elif tp is ClassDef:
             cinfo = ClassInfo(node, scope)
             module.all_classes.append(cinfo)
             if scope is module:
                 module.classes[node.name] = cinfo
-            elif isinstance(scope, FunctionInfo):
-                scope.bound.add(node.name)
-            for child in (*node.decorator_list, *node.bases, *node.keywords):
-                push((child, scope))
-            for stmt in reversed(node.body):
-                push((stmt, cinfo))
+            elif fn is not None:
+                fn.bound.add(node.name)
+            stack.extend(node.decorator_list)
+            stack.extend(node.bases)
+            stack.extend(node.keywords)
+            frames.append((stack, scope))
+            stack = node.body[::-1]
+            scope = cinfo
+            fn = None
             continue
         elif tp is Lambda:
-            if id(node) in offloaded:
-                continue  # runs in a worker thread, not on the loop
-            push((node.body, scope))
+            if id(node) not in offloaded:  # else it runs in a worker thread, not on the loop
+                stack.append(node.body)
             continue
-        elif tp is ast.Assign:
+        elif tp is Assign:
             for target in node.targets:
                 _bind_target(target, node.value, scope, module)
-        elif tp is ast.AnnAssign:
+        elif tp is AnnAssign:
             target = node.target
-            if isinstance(target, Name):
-                if isinstance(scope, FunctionInfo):
-                    scope.annotations[target.id] = node.annotation
-                elif isinstance(scope, ClassInfo):
+            if type(target) is Name:
+                if fn is not None:
+                    fn.annotations[target.id] = node.annotation
+                elif type(scope) is ClassInfo:
                     scope.annotations[target.id] = node.annotation
                 else:
                     module.annotations[target.id] = node.annotation
             elif (
-                isinstance(target, Attribute)
-                and isinstance(scope, FunctionInfo)
-                and scope.cls is not None
-                and isinstance(target.value, Name)
+                type(target) is Attribute
+                and fn is not None
+                and fn.cls is not None
+                and type(target.value) is Name
                 and target.value.id == "self"
             ):
-                scope.cls.annotations.setdefault(target.attr, node.annotation)
+                fn.cls.annotations.setdefault(target.attr, node.annotation)
             _bind_target(target, node.value, scope, module)
-        elif tp is ast.With or tp is ast.AsyncWith:
-            if tp is ast.AsyncWith and isinstance(scope, FunctionInfo):
-                scope.has_await = True
+        elif tp is With or tp is AsyncWith:
+            if tp is AsyncWith and fn is not None:
+                fn.has_await = True
             for item in node.items:
                 if item.optional_vars is not None:
                     _bind_target(item.optional_vars, item.context_expr, scope, module)
-        elif tp is ast.AsyncFor:
-            if isinstance(scope, FunctionInfo):
-                scope.has_await = True
+        elif tp is AsyncFor:
+            if fn is not None:
+                fn.has_await = True
                 _bind_target(node.target, None, scope, module)
-        elif tp is ast.For:
+        elif tp is For:
             _bind_target(node.target, None, scope, module)
         elif tp is ast.NamedExpr:
             _bind_target(node.target, node.value, scope, module)
         elif tp is ast.comprehension:
-            if node.is_async and isinstance(scope, FunctionInfo):
-                scope.has_await = True
+            if node.is_async and fn is not None:
+                fn.has_await = True
         elif tp is ast.Yield or tp is ast.YieldFrom:
-            if isinstance(scope, FunctionInfo):
-                scope.is_generator = True
+            if fn is not None:
+                fn.is_generator = True
                 if node.value is not None:
-                    scope.yields.append(node.value)
+                    fn.yields.append(node.value)
         elif tp is ast.Return:
-            if isinstance(scope, FunctionInfo) and node.value is not None:
-                scope.returns.append(node.value)
+            if fn is not None and node.value is not None:
+                fn.returns.append(node.value)
         elif tp is ast.Import:
             for alias in node.names:
                 if alias.asname:
@@ -368,20 +391,21 @@ def _collect(module: ModuleInfo) -> None:
                     imports[alias.asname or alias.name] = f"{base}{sep}{alias.name}"
             continue
         elif tp in TRY_TYPES:
-            for handler in node.handlers:
-                if handler.name and isinstance(scope, FunctionInfo):
-                    scope.bound.add(handler.name)
-        fields = _FIELDS.get(tp)
+            if fn is not None:
+                for handler in node.handlers:
+                    if handler.name:
+                        fn.bound.add(handler.name)
+        fields = fields_of.get(tp)
         if fields is None:
             fields = _fields(tp)
         for field in fields:
             value = getattr(node, field, None)
             if type(value) is list:
                 for item in value:
-                    if type(item) in _ENTER:
-                        push((item, scope))
-            elif type(value) in _ENTER:
-                push((value, scope))
+                    if type(item) in enter:
+                        stack.append(item)
+            elif type(value) in enter:
+                stack.append(value)
 
 
 NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
