@@ -596,6 +596,33 @@ def test_a_chain_through_many_modules_holds_few_trees(tmp_path: Path, monkeypatc
     assert most[0] <= 3, most[0]  # main.py (under check), the chain's first module, the one in hand
 
 
+def test_a_hub_is_parsed_again_once_not_once_per_function(tmp_path: Path, monkeypatch):
+    """Each endpoint module calls another function of the same helper module (a hub).  With
+    trees dropped at every chance, the hub was parsed once per caller module (litellm's
+    ``utils.py``: 44 times); after its first parse again, the chain of each of its functions is
+    learnt while its tree is alive.  The findings do not change."""
+    monkeypatch.setattr(project_module, "RETAIN_BYTES", 0)
+    n = 6
+    files = {f"api{i}.py": ENDPOINT.format(imports=f"from hub import work{i}", call=f"work{i}()") for i in range(n)}
+    files["hub.py"] = "import time\n\n" + "".join(
+        f"def work{i}():\n    time.sleep({i})\n\n" for i in range(n)) + "x = 1\n" * 50
+    paths = _write(tmp_path, files)
+    parsed: Counter = Counter()
+    real_parse = project_module._parse
+
+    def counting(source, filename):
+        parsed[Path(filename).name] += 1
+        return real_parse(source, filename)
+
+    monkeypatch.setattr(project_module, "_parse", counting)
+    index = ProjectIndex.build([str(p) for p in paths], [str(tmp_path)])
+    with index.session():
+        messages = [_fpf107(index, path) for path in paths[:n]]
+    assert messages == [[f"hub.work{i}() -> time.sleep() blocks the event loop in async endpoint `endpoint`; use "
+                         f"await run_in_threadpool(work{i}, ...) or make the helper async"] for i in range(n)], messages
+    assert parsed["hub.py"] == 2, parsed
+
+
 def test_trees_in_hand_count_against_the_budget(tmp_path: Path, monkeypatch):
     """The tree of the file under check is part of the budget: checking a big module keeps no
     other tree (litellm's proxy_server.py, 0.94 MB, had 2.9 MB of trees alive)."""

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..data import blocking as tables
 from .names import Callee, Resolver
-from .scope import FunctionInfo, ModuleInfo
+from .scope import FunctionInfo, module_level
 
 if TYPE_CHECKING:  # pragma: no cover
     from .project import ProjectIndex
@@ -192,6 +192,7 @@ class BlockingIndex:
         finally:
             project.depth -= 1
             if not project.depth and project.session_active:
+                project.settle_hubs()
                 project.trim()  # the chains are remembered: the trees walked can go
 
     def _chain(self, helper: Helper) -> Chain | None:
@@ -266,7 +267,7 @@ class BlockingIndex:
         local: list[tuple[FunctionInfo, BlockingIndex, Any]] = [(helper, self, id(helper))]
 
         def foreign_key(fn: FunctionInfo, index: BlockingIndex) -> Any:
-            if fn.parent is None and (fn.cls is None or isinstance(fn.cls.parent, ModuleInfo)):
+            if module_level(fn):
                 return (index.path, fn.qualname)
             return (index.path, fn.qualname, fn.node.lineno, fn.node.col_offset)
 

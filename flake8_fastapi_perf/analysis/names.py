@@ -51,7 +51,7 @@ DEPENDS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Callee:
     """What a call calls: an external qualified name, a method of a known type, or a local def."""
 

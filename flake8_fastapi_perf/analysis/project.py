@@ -73,7 +73,7 @@ from typing import TYPE_CHECKING, Any
 from .calls import BlockingIndex, Chain, HelperRef
 from .fastapi import APP_CLASSES, OUTSIDE_REQUESTS, FastAPIModel, build_model
 from .names import Resolver
-from .scope import FunctionInfo, ModuleInfo, child_nodes
+from .scope import FunctionInfo, ModuleInfo, child_nodes, module_level
 from .text import TextSummary, import_statements
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -99,6 +99,8 @@ RETAIN_BYTES = 1_000_000
 #: Inside ProjectIndex.session the automatic cyclic GC is off; a full collection runs each time
 #: this much source has been parsed since the last one (see ``session``).
 COLLECT_BYTES = 32_000_000
+#: A module parsed more than this many times to explore chains is a hub (see settle_hubs).
+HUB_PARSES = 1
 
 Occurrence = tuple[ast.AST, Any, Any, "FunctionInfo | None"]  # node, parent, grandparent, function
 
@@ -189,6 +191,11 @@ class ProjectIndex:
                 if parent == directory:
                     break
                 directory = parent
+        #: every name a top-level import could start with to reach a project file: the stems of
+        #: the files and the names of their directories (``len``, ``json``: no look-up at all)
+        self._stems = {os.path.basename(os.path.splitext(path)[0]) for path in self._files}
+        self._stems.update(os.path.basename(directory) for directory in self._dirs)
+        self._names: dict[str, str] = {}  # path -> dotted module name
         self._init: dict[str, bool] = {}
         self._anchors: list[str] = []
         for root in roots:
@@ -226,6 +233,13 @@ class ProjectIndex:
         self._live_bytes = 0  # source bytes of the live modules
         self._grown = False  # a module was parsed (or let go) since the last trim
         self._pinned: dict[str, int] = {}  # paths of modules in hand (see holding) -> holders
+        self._parses: dict[str, int] = {}  # path -> times its tree was made
+        #: (settings key, path) of modules parsed again for a chain, whose every chain is to be
+        #: learnt (see settle_hubs) -> (blocking table, allow list) of those settings (not an
+        #: index: it would keep its module's tree); and those done
+        self._hubs: dict[tuple[Any, str], tuple[dict[str, str], frozenset[str]]] = {}
+        self._hubs_done: set[tuple[Any, str]] = set()
+        self._settling = False
 
     @classmethod
     def build(cls, files: Iterable[str], roots: Iterable[str] = ()) -> ProjectIndex:
@@ -308,12 +322,15 @@ class ProjectIndex:
     def module_name(self, filename: str) -> str:
         """The dotted name of a file, from its import root (see the module docstring)."""
         path = _norm(filename)
-        root = self._roots_of(os.path.dirname(path))[0]
-        rel = os.path.relpath(os.path.splitext(path)[0], root)
-        parts = [p for p in rel.split(os.sep) if p not in ("", os.curdir)]
-        if parts and parts[-1] == "__init__":
-            parts.pop()
-        return ".".join(parts) or os.path.basename(root)
+        name = self._names.get(path)
+        if name is None:
+            root = self._roots_of(os.path.dirname(path))[0]
+            rel = os.path.relpath(os.path.splitext(path)[0], root)
+            parts = [p for p in rel.split(os.sep) if p not in ("", os.curdir)]
+            if parts and parts[-1] == "__init__":
+                parts.pop()
+            name = self._names[path] = ".".join(parts) or os.path.basename(root)
+        return name
 
     # -- modules ------------------------------------------------------------------------------
     def _source(self, path: str) -> bytes | None:
@@ -329,6 +346,7 @@ class ProjectIndex:
         module = _Module(path, self.module_name(path), info, source, registered)
         self._parsed_since_collect += len(source or b"")
         self._recent[path] = self._recent.pop(path, 0) + 1
+        self._parses[path] = self._parses.get(path, 0) + 1
         previous = self._live.get(path)
         if previous is not None:
             self._drop(previous)
@@ -434,6 +452,7 @@ class ProjectIndex:
             other.indexes.clear()
         self._resolved.clear()
         self._facts.clear()
+        self._hubs_done.clear()  # their chains are forgotten too
         self._outside.clear()
         self._reachable = None
 
@@ -527,20 +546,15 @@ class ProjectIndex:
     # -- blocking facts -----------------------------------------------------------------------
     def blocking_index(self, module: _Module, settings: Settings) -> BlockingIndex:
         """The ``BlockingIndex`` of a live module under ``settings``."""
-        key = (settings.extend_blocking, settings.allow)
+        return self._index_of(module, (settings.extend_blocking, settings.allow), settings.blocking_table,
+                              settings.allow)
+
+    def _index_of(self, module: _Module, key: Any, blocking: dict[str, str], allow: frozenset[str]) -> BlockingIndex:
+        """The index of a live module under the settings ``key`` (their table and allow list)."""
         index = module.indexes.get(key)
         if index is None:
-            index = BlockingIndex(module.resolver, settings.blocking_table, settings.allow,
-                                  self, module.path, module.name, key)
-            module.indexes[key] = index
-        return index
-
-    def _index_like(self, module: _Module, asking: BlockingIndex) -> BlockingIndex:
-        index = module.indexes.get(asking.key)
-        if index is None:
-            index = BlockingIndex(module.resolver, asking.blocking, asking.allow, self, module.path,
-                                  module.name, asking.key)
-            module.indexes[asking.key] = index
+            index = module.indexes[key] = BlockingIndex(module.resolver, blocking, allow, self, module.path,
+                                                        module.name, key)
         return index
 
     def _live_function(self, ref: HelperRef) -> tuple[_Module, FunctionInfo] | None:
@@ -560,7 +574,37 @@ class ProjectIndex:
         if live is None:
             return None, None
         module, fn = live
-        return None, (fn, self._index_like(module, asking))
+        hub = (asking.key, ref.path)
+        if self._parses.get(ref.path, 0) > HUB_PARSES and hub not in self._hubs_done:
+            self._hubs[hub] = (asking.blocking, asking.allow)
+        return None, (fn, self._index_of(module, asking.key, asking.blocking, asking.allow))
+
+    def settle_hubs(self) -> None:
+        """Learn the chain of every sync module-level function and method of the modules parsed
+        again to explore a chain (hubs), while their trees are alive: many modules call into a
+        hub, each into another of its functions, and a chain learnt needs no tree.  On litellm
+        (1 M lines) ``litellm/utils.py`` (0.5 MB) was parsed 44 times, and 91 MB of source was
+        parsed again in all: 40 MB now.  A hub whose tree has gone meanwhile waits until it is
+        parsed again.  Called between chains (``BlockingIndex.chain``), not inside one."""
+        if self._settling or not self._hubs or not self._session:
+            return
+        self._settling = True
+        try:
+            while self._hubs:
+                hub, (blocking, allow) = self._hubs.popitem()
+                key, path = hub
+                module = self._live.get(path)
+                if module is None:
+                    continue  # not parsed again for this: when it is next, it is a hub again
+                self._hubs_done.add(hub)
+                with self.holding(module.path):
+                    index = self._index_of(module, key, blocking, allow)
+                    for fn in module.info.all_functions:
+                        if (not fn.is_async and not fn.is_generator and module_level(fn)
+                                and not self.knows(key, path, fn.qualname)):
+                            index.chain(fn)
+        finally:
+            self._settling = False
 
     def chain_of(self, ref: HelperRef, asking: BlockingIndex) -> Chain | None:
         """The chain of a helper of another module, under the settings of ``asking``."""
@@ -573,9 +617,7 @@ class ProjectIndex:
     def remember(self, fn: FunctionInfo, index: BlockingIndex, chain: Chain | None) -> None:
         """Keep the final chain of a module-level function (or method of a module-level class)
         as a fact without trees."""
-        if fn.parent is not None or index.path is None:
-            return
-        if fn.cls is not None and not isinstance(fn.cls.parent, ModuleInfo):
+        if index.path is None or not module_level(fn):
             return
         self._facts[(index.key, index.path, fn.qualname)] = self.portable(chain)
 
@@ -690,8 +732,8 @@ class ProjectIndex:
                 base = os.path.dirname(base)
             found = self._longest(base, parts, package=True)
         else:
-            if not parts:
-                return None
+            if not parts or parts[0] not in self._stems:
+                return None  # no project file or directory has that name
             found = None
             for root in self._search_roots(from_path):
                 if self._holds(root, parts[0]):

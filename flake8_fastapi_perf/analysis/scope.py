@@ -160,6 +160,12 @@ class FunctionInfo:
 Scope = Union["ModuleInfo", ClassInfo, FunctionInfo]
 
 
+def module_level(fn: FunctionInfo) -> bool:
+    """``fn`` is a module-level function or a method of a module-level class: other modules can
+    name it (by qualname), and what is learnt of it can outlive its tree."""
+    return fn.parent is None and (fn.cls is None or isinstance(fn.cls.parent, ModuleInfo))
+
+
 class ModuleInfo:
     def __init__(self, tree: ast.Module) -> None:
         self.tree = tree

@@ -325,6 +325,24 @@ def _own_nodes(body: list[ast.stmt], into_classes: bool = False) -> Iterator[tup
         stack.extend((child, node) for child in reversed(child_nodes(node)))
 
 
+def _mentions(body: list[ast.stmt], names: frozenset[str], into_classes: bool = False) -> bool:
+    """A ``Name`` of ``names`` is among the nodes ``_own_nodes`` gives (a cheaper walk)."""
+    stack: list[ast.AST] = list(body)
+    Name, FunctionDef, AsyncFunctionDef, ClassDef = ast.Name, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef
+    while stack:
+        node = stack.pop()
+        tp = type(node)
+        if tp is Name:
+            if node.id in names:  # type: ignore[attr-defined]
+                return True
+        elif tp is ClassDef:
+            if into_classes:
+                stack.extend(node.body)  # type: ignore[attr-defined]
+        elif tp is not FunctionDef and tp is not AsyncFunctionDef:
+            stack.extend(child_nodes(node))
+    return False
+
+
 def _unwrap_annotation(annotation: ast.expr, resolver: Resolver, fn: FunctionInfo | None, depth: int = 0) -> list[ast.expr]:
     """The type expressions an annotation names: ``Annotated[X, ...]`` -> X, unions -> each."""
     if depth > 6:
@@ -974,7 +992,10 @@ def _scan_containers(ctx: ModuleContext, containers: dict[str, str], uses: dict[
     scopes: list[tuple[FunctionInfo | None, list[ast.stmt]]] = [(fn, fn.node.body) for fn in functions]
     if module_level:
         scopes.append((None, ctx.module.tree.body))
+    names = frozenset(uses)
     for fn, body in scopes:
+        if not _mentions(body, names, into_classes=fn is None):
+            continue  # most functions: not worth the (node, parent) pairs
         nodes = list(_own_nodes(body, into_classes=fn is None))
         if fn is not None:
             declared[id(fn)] = _globals_of(nodes)
