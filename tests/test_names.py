@@ -50,6 +50,31 @@ def test_parameters_shadow_imports():
     assert resolve_calls("import time\nasync def f(time):\n    time.sleep(1)\n") == [None]
 
 
+@pytest.mark.parametrize("order", ["module-level first", "local first"])
+def test_a_callee_is_worked_out_once_per_module_only_where_its_name_is_not_local(order: str):
+    """``requests.get`` means the module's import in ``a`` and ``c.inner`` but the parameter in
+    ``b`` and ``d``'s client in ``d.inner``, whichever function is asked about first."""
+    source = (
+        "import httpx\nimport requests\n\n"
+        "def a():\n    requests.get(u)\n\n"
+        "def b(requests):\n    requests.get(u)\n\n"
+        "def c():\n    def inner():\n        requests.get(u)\n\n"
+        "def d():\n    requests = httpx.Client()\n    def inner():\n        requests.get(u)\n"
+    )
+    module = ModuleInfo(ast.parse(source))
+    resolver = Resolver(module)
+    functions = {fn.qualname if fn.parent is None else f"{fn.parent.qualname}.inner": fn for fn in module.all_functions}
+    names = ["a", "b", "c.inner", "d.inner"]
+    if order == "local first":
+        names.reverse()
+    found = {}
+    for name in names:
+        fn = functions[name]
+        callee = resolver.callee(fn.calls[0], fn)
+        found[name] = callee.qualified if callee is not None else None
+    assert found == {"a": "requests.get", "b": None, "c.inner": "requests.get", "d.inner": "httpx.Client.get"}
+
+
 def test_module_definitions_shadow_builtins():
     source = "def open(x):\n    return x\nasync def f():\n    open('x')\n"
     assert resolve_calls(source) == ["open"]  # the local helper, not builtins.open

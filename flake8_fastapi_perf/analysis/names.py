@@ -78,6 +78,7 @@ class Resolver:
         self._local_types: dict[tuple[int, str], Type | None] = {}
         self._module_types: dict[str, Type | None] = {}
         self._returns: dict[int, Type | None] = {}
+        self._module_callees: dict[tuple[str, ...], Callee | None] = {}  # see callee
         self._in_progress: set[object] = set()
         self._known_types = frozenset(tables.RETURNS.values())
 
@@ -139,6 +140,28 @@ class Resolver:
         return None
 
     def callee(self, call: ast.Call, fn: FunctionInfo | None) -> Callee | None:
+        """What ``call`` calls.  A callee spelt ``name`` or ``name.attr...`` with ``name`` not
+        bound in ``fn`` (nor in the functions around it) means the same in every function of the
+        module: it is worked out once (``log.info``, ``json.dumps``, ``Chats.get_chat``)."""
+        func = call.func
+        parts: list[str] = []
+        root = func
+        while type(root) is ast.Attribute:
+            parts.append(root.attr)  # type: ignore[attr-defined]
+            root = root.value  # type: ignore[attr-defined]
+        if type(root) is not ast.Name:
+            return self._callee(call, fn)
+        name = root.id  # type: ignore[attr-defined]
+        if name == "self" or name == "cls" or self.is_bound_locally(name, fn):
+            return self._callee(call, fn)
+        parts.append(name)
+        key = tuple(parts)
+        if key in self._module_callees:
+            return self._module_callees[key]
+        found = self._module_callees[key] = self._callee(call, fn)
+        return found
+
+    def _callee(self, call: ast.Call, fn: FunctionInfo | None) -> Callee | None:
         func = call.func
         if isinstance(func, ast.Name):
             name = func.id
