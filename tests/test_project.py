@@ -623,6 +623,26 @@ def test_a_hub_is_parsed_again_once_not_once_per_function(tmp_path: Path, monkey
     assert parsed["hub.py"] == 2, parsed
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_the_text_of_a_function_is_its_lines(tmp_path: Path, newline: str):
+    from flake8_fastapi_perf.analysis.context import ModuleContext
+
+    lines = ["import time", "", "def first():", "    time.sleep(1)", "", "async def second(x):",
+             "    return [", "        x,", "    ]", "y = 1"]
+    path = tmp_path / "m.py"
+    path.write_bytes(newline.join(lines).encode())
+    index = ProjectIndex.build([str(path)], [str(tmp_path)])
+    with index.session():
+        source = path.read_bytes()
+        tree = ast.parse(source)
+        index.register(str(path), tree, source)  # as check_source does
+        ctx = ModuleContext(tree, Settings(), str(path), index)
+        texts = [ctx.text_of(fn.node) for fn in ctx.module.all_functions]
+    assert texts == [newline.join(lines[2:4]).encode() + newline.encode(),
+                     newline.join(lines[5:9]).encode() + newline.encode()]
+    assert ModuleContext(ast.parse(source), Settings(), str(path)).text_of(ctx.module.all_functions[0].node) is None
+
+
 def test_trees_in_hand_count_against_the_budget(tmp_path: Path, monkeypatch):
     """The tree of the file under check is part of the budget: checking a big module keeps no
     other tree (litellm's proxy_server.py, 0.94 MB, had 2.9 MB of trees alive)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, TESTDATA, expected_findings
+from flake8_fastapi_perf.analysis.project import ProjectIndex
 from flake8_fastapi_perf.checker import check_source
 from flake8_fastapi_perf.config import Settings
 
@@ -31,6 +32,33 @@ def test_core_matches_annotations(path: Path):
     got = Counter((d.line, d.code) for d in core_findings(path))
     assert sorted((expected - got).elements()) == [], "missing findings"
     assert sorted((got - expected).elements()) == [], "unexpected findings"
+
+
+@pytest.mark.parametrize("path", RULE_FILES, ids=lambda p: p.name)
+def test_project_run_matches_annotations(path: Path):
+    """The same through ``fastapi-perf check``'s core (the file as a one-file project), where the
+    rules also have the module's text (FPF501 skips functions whose text lacks the name)."""
+    index = ProjectIndex.build([str(path)], [str(path.parent)])
+    with index.session():
+        result = check_source(path.read_bytes(), str(path), Settings(), project=index, on_disk=True)
+    assert Counter((d.line, d.code) for d in result.diagnostics) == expected_findings(path)
+
+
+def test_a_container_spelt_in_other_letters_is_still_seen(tmp_path: Path):
+    """Python reads ``ＣＡＣＨＥ`` as ``CACHE`` (NFKC): the text of a non-ASCII function does not
+    rule the name out."""
+    path = tmp_path / "app.py"
+    path.write_text(
+        "from fastapi import FastAPI\n\napp = FastAPI()\nCACHE = {}\n\n"
+        "@app.get('/items/{key}')\nasync def get_item(key: str):\n    \uff23\uff21\uff23\uff28\uff25[key] = 1\n"
+        "    return 1\n",
+        encoding="utf-8",
+    )
+    index = ProjectIndex.build([str(path)], [str(tmp_path)])
+    with index.session():
+        result = check_source(path.read_bytes(), str(path), Settings(), project=index, on_disk=True)
+    assert [(d.line, d.code) for d in result.diagnostics] == [(8, "FPF501")]
+    assert [(d.line, d.code) for d in core_findings(path)] == [(8, "FPF501")]
 
 
 @pytest.mark.parametrize("path", RULE_FILES, ids=lambda p: p.name)

@@ -10,6 +10,7 @@ calls that FastAPI's model needs (``Depends``, ``add_api_route``, ``FastAPI(...)
 from __future__ import annotations
 
 import ast
+from operator import attrgetter
 from typing import Union
 
 #: Last names of callables that run their function argument outside the event loop.
@@ -49,6 +50,8 @@ SPECIAL_CALL_NAMES = frozenset(
     ]
 )
 
+
+_POSITION = attrgetter("lineno", "col_offset")
 
 TRY_TYPES = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 
@@ -149,7 +152,7 @@ class FunctionInfo:
     def sorted_calls(self) -> list[ast.Call]:
         """The function's own calls in source order."""
         if not self._sorted:
-            self.calls.sort(key=lambda c: (c.lineno, c.col_offset))
+            self.calls.sort(key=_POSITION)
             self._sorted = True
         return self.calls
 

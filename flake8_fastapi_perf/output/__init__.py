@@ -12,8 +12,9 @@ finding whose rule has a fix.
 
 from __future__ import annotations
 
+import importlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -107,16 +108,27 @@ def concise(findings: Sequence[Finding], options: Options) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-from . import machine, sarif, text  # noqa: E402  (they use Finding and Options)
+class _Formats(Mapping[str, Callable[[Sequence[Finding], Options], str]]):
+    """Format name -> function; a format's module is imported when it is first asked for (the
+    machine formats and SARIF pull in json, datetime, urllib: not worth it for ``concise``)."""
 
-FORMATS: dict[str, Callable[[Sequence[Finding], Options], str]] = {
-    "concise": concise,
-    "full": text.full,
-    "json": machine.json_format,
-    "json-lines": machine.json_lines,
-    "github": machine.github,
-    "sarif": sarif.sarif,
-}
+    _WHERE = {"concise": None, "full": ("text", "full"), "json": ("machine", "json_format"),
+              "json-lines": ("machine", "json_lines"), "github": ("machine", "github"), "sarif": ("sarif", "sarif")}
+
+    def __getitem__(self, name: str) -> Callable[[Sequence[Finding], Options], str]:
+        where = self._WHERE[name]
+        if where is None:
+            return concise
+        return getattr(importlib.import_module(f"{__name__}.{where[0]}"), where[1])  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._WHERE)
+
+    def __len__(self) -> int:
+        return len(self._WHERE)
+
+
+FORMATS = _Formats()
 #: Formats that show fixes (their findings need ``Diagnostic.fix`` computed).
 NEEDS_FIXES = frozenset(["full", "json", "json-lines", "sarif"])
 #: Formats read by people (the command line adds its "Found N findings." summary on stderr).

@@ -993,9 +993,13 @@ def _scan_containers(ctx: ModuleContext, containers: dict[str, str], uses: dict[
     if module_level:
         scopes.append((None, ctx.module.tree.body))
     names = frozenset(uses)
+    spelt = [name.encode() for name in names]
     for fn, body in scopes:
+        text = ctx.text_of(fn.node) if fn is not None else None
+        if text is not None and text.isascii() and not any(name in text for name in spelt):
+            continue  # most functions: the name is not even in their text
         if not _mentions(body, names, into_classes=fn is None):
-            continue  # most functions: not worth the (node, parent) pairs
+            continue  # not worth the (node, parent) pairs
         nodes = list(_own_nodes(body, into_classes=fn is None))
         if fn is not None:
             declared[id(fn)] = _globals_of(nodes)
