@@ -643,6 +643,26 @@ def test_the_text_of_a_function_is_its_lines(tmp_path: Path, newline: str):
     assert ModuleContext(ast.parse(source), Settings(), str(path)).text_of(ctx.module.all_functions[0].node) is None
 
 
+def test_a_module_other_chains_went_into_is_kept_before_others(tmp_path: Path, monkeypatch):
+    """helpers.py served api.py's chain; plain.py (checked later, so more recently used) did
+    not: when one of the two must go, plain.py goes."""
+    paths = _write(tmp_path, {
+        "api.py": ENDPOINT.format(imports="from helpers import work", call="work()"),
+        "helpers.py": "import time\n\ndef work():\n    time.sleep(1)\n" + "x = 1\n" * 30,
+        "plain.py": "async def noop():\n    pass\n" + "y = 2\n" * 20,  # the smaller
+    })
+    api, helpers, plain = (project_module._norm(str(p)) for p in paths)
+    index = ProjectIndex.build([str(p) for p in paths], [str(tmp_path)])
+    with index.session():
+        for path in paths:
+            check_source(path.read_bytes(), str(path), Settings(), project=index, on_disk=True)
+        assert index.is_live(helpers) and index.is_live(plain)
+        index._budget = len(paths[1].read_bytes()) + 10  # room for one of the two
+        index._grown = True
+        index.trim()
+        assert index.is_live(helpers) and not index.is_live(plain)
+
+
 def test_trees_in_hand_count_against_the_budget(tmp_path: Path, monkeypatch):
     """The tree of the file under check is part of the budget: checking a big module keeps no
     other tree (litellm's proxy_server.py, 0.94 MB, had 2.9 MB of trees alive)."""
