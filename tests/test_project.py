@@ -191,6 +191,19 @@ async def endpoint():
 HELPER = "import time\n\ndef work():\n    time.sleep(1)\n"
 
 
+def _count_parses(monkeypatch) -> Counter:
+    """File name -> times the index parses it (from now on)."""
+    parsed: Counter = Counter()
+    real_parse = project_module._parse
+
+    def counting(source, filename):
+        parsed[Path(filename).name] += 1
+        return real_parse(source, filename)
+
+    monkeypatch.setattr(project_module, "_parse", counting)
+    return parsed
+
+
 def _fpf107(index: ProjectIndex, path: Path) -> list[str]:
     result = check_source(path.read_bytes(), str(path), Settings(), project=index)
     return [d.message for d in result.diagnostics if d.code == "FPF107"]
@@ -350,14 +363,7 @@ def test_the_startup_search_parses_only_files_naming_a_handler_keyword(tmp_path:
         ),
     })
     index = ProjectIndex.build([str(p) for p in paths], [str(tmp_path)])
-    parsed: Counter = Counter()
-    real_parse = project_module._parse
-
-    def counting(source, filename):
-        parsed[Path(filename).name] += 1
-        return real_parse(source, filename)
-
-    monkeypatch.setattr(project_module, "_parse", counting)
+    parsed = _count_parses(monkeypatch)
     with index.session():
         jobs = check_source(paths[1].read_bytes(), str(paths[1]), Settings(), project=index)
     assert jobs.diagnostics == []  # warm and cold only run at startup/shutdown
@@ -607,14 +613,7 @@ def test_a_hub_is_parsed_again_once_not_once_per_function(tmp_path: Path, monkey
     files["hub.py"] = "import time\n\n" + "".join(
         f"def work{i}():\n    time.sleep({i})\n\n" for i in range(n)) + "x = 1\n" * 50
     paths = _write(tmp_path, files)
-    parsed: Counter = Counter()
-    real_parse = project_module._parse
-
-    def counting(source, filename):
-        parsed[Path(filename).name] += 1
-        return real_parse(source, filename)
-
-    monkeypatch.setattr(project_module, "_parse", counting)
+    parsed = _count_parses(monkeypatch)
     index = ProjectIndex.build([str(p) for p in paths], [str(tmp_path)])
     with index.session():
         messages = [_fpf107(index, path) for path in paths[:n]]

@@ -99,7 +99,8 @@ RETAIN_BYTES = 1_000_000
 #: Inside ProjectIndex.session the automatic cyclic GC is off; a full collection runs each time
 #: this much source has been parsed since the last one (see ``session``).
 COLLECT_BYTES = 32_000_000
-#: A module parsed more than this many times to explore chains is a hub (see settle_hubs).
+#: A module a chain goes into after it was parsed more than this many times (for its own check
+#: or for other modules) is a hub (see settle_hubs).
 HUB_PARSES = 1
 
 Occurrence = tuple[ast.AST, Any, Any, "FunctionInfo | None"]  # node, parent, grandparent, function
@@ -600,7 +601,7 @@ class ProjectIndex:
                 key, path = hub
                 module = self._live.get(path)
                 if module is None:
-                    continue  # not parsed again for this: when it is next, it is a hub again
+                    continue  # gone meanwhile: not parsed for this, it is a hub again when it is
                 self._hubs_done.add(hub)
                 with self.holding(module.path):
                     index = self._index_of(module, key, blocking, allow)
