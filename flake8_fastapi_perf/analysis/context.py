@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import re
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -15,9 +14,6 @@ from .scope import ModuleInfo
 
 if TYPE_CHECKING:  # pragma: no cover
     from .project import ProjectIndex
-
-#: Line breaks as ``ast`` counts lines.
-_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 
 
 class ModuleContext:
@@ -46,23 +42,10 @@ class ModuleContext:
             self.module_name = self._entry.name
             self.path = self._entry.path
 
-    @cached_property
-    def _line_starts(self) -> list[int] | None:
-        source = self._entry.source if self._entry is not None else None
-        if source is None:
-            return None
-        return [0, *(m.end() for m in _LINE_BREAK.finditer(source))]
-
     def text_of(self, node: ast.stmt) -> bytes | None:
         """The source lines of ``node`` when the module's text is at hand (project runs), else
-        None.  A name written in them is a name the node may use; one not written is not, if
-        the text is ASCII (``ｘ`` is ``x`` to Python)."""
-        starts = self._line_starts
-        if starts is None or self._entry is None or self._entry.source is None:
-            return None
-        end = node.end_lineno or node.lineno
-        stop = starts[end] if end < len(starts) else None
-        return self._entry.source[starts[node.lineno - 1]:stop]
+        None (see ``_Module.text``)."""
+        return self._entry.text(node.lineno, node.end_lineno) if self._entry is not None else None
 
     @cached_property
     def fastapi(self) -> FastAPIModel:

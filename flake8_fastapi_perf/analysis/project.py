@@ -92,6 +92,8 @@ HANDLER_NEEDLES = (b"lifespan", b"on_event", b"on_startup", b"on_shutdown", b"ad
 #: knows is spelt with one of them as an identifier, and ASCII ``\w`` is narrower than an
 #: identifier character, so no file that registers a handler is missed.
 _HANDLER_WORD = re.compile(rb"(?<![A-Za-z0-9_])(?:%s)(?![A-Za-z0-9_])" % b"|".join(HANDLER_NEEDLES))
+#: Line breaks as ``ast`` counts lines.
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 _MAX_DEPTH = 12  # re-export hops followed when resolving one name
 #: Inside ProjectIndex.session: bytes of source whose trees stay alive between files, and the
 #: first threshold of the cyclic GC (allocations between two young collections).
@@ -122,7 +124,8 @@ def _parse(source: bytes, filename: str) -> ast.Module | None:
 class _Module:
     """A parsed module of the project, alive while a file's check needs it."""
 
-    __slots__ = ("path", "name", "info", "resolver", "source", "model", "occurrences", "indexes", "registered")
+    __slots__ = ("path", "name", "info", "resolver", "source", "model", "occurrences", "indexes", "registered",
+                 "_starts")
 
     def __init__(self, path: str, name: str, info: ModuleInfo, source: bytes | None, registered: bool) -> None:
         self.path = path
@@ -134,6 +137,19 @@ class _Module:
         self.occurrences: dict[str, list[Occurrence]] | None = None  # per name, filled on demand
         self.indexes: dict[Any, BlockingIndex] = {}  # settings key -> this module's index
         self.registered = registered  # handed in by the check of its own file
+        self._starts: list[int] | None = None  # offset of each line in source (see text)
+
+    def text(self, first: int, last: int | None) -> bytes | None:
+        """Lines ``first`` to ``last`` (1-based, inclusive; None: to the end) of the source, as
+        ``ast`` numbers lines; None without a source.  A name not spelt in them is not used in
+        them, if they are ASCII (Python reads ``ｘ`` as ``x``)."""
+        if self.source is None:
+            return None
+        if self._starts is None:
+            self._starts = [0, *(m.end() for m in _LINE_BREAK.finditer(self.source))]
+        starts = self._starts
+        stop = starts[last] if last is not None and last < len(starts) else None
+        return self.source[starts[first - 1]:stop]
 
     def function(self, qualname: str) -> FunctionInfo | None:
         """The module-level ``def`` or ``Class.method`` called ``qualname``."""
@@ -970,13 +986,11 @@ class ProjectIndex:
         found: dict[str, list[Occurrence]] = {}
         body = module.info.tree.body
         if module.source is not None:
-            lines = module.source.splitlines(keepends=True)
             needle = name.encode()
 
             def mentions(stmt: ast.stmt) -> bool:
                 first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
-                last = getattr(stmt, "end_lineno", None) or len(lines)
-                return needle in b"".join(lines[first - 1 : last])
+                return needle in module.text(first, stmt.end_lineno)  # type: ignore[operator]
 
             body = [stmt for stmt in body if mentions(stmt)]
         stack: list[Occurrence] = [(stmt, module.info.tree, None, None) for stmt in body]
