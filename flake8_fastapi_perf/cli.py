@@ -279,7 +279,7 @@ class _Run:
         ):
             from .fixes.edits import with_fixes  # LibCST is imported only here
 
-            return with_fixes(final, path, settings, remaining)
+            return with_fixes(final, path, settings, remaining, self.project)
         return remaining
 
     def from_cache(self, path: str) -> _Outcome | None:

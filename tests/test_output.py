@@ -258,13 +258,14 @@ def _engine_and_fast_path(path: Path) -> list[tuple[Diagnostic, bytes | None, li
 
     from flake8_fastapi_perf.fixes import load_fixers
     from flake8_fastapi_perf.fixes.edits import _FastPath
-    from flake8_fastapi_perf.fixes.engine import FixContext, _apply, parses, _propose
+    from flake8_fastapi_perf.fixes.engine import Checker, FixContext, _apply, _propose
 
     source = path.read_bytes()
     diagnostics = check_source(source, path.name, Settings()).diagnostics
     module = cst.parse_module(source)
     ctx = FixContext(module, source, Settings(), path.name)
-    fast = _FastPath(module, ctx, decode_source(source))
+    checker = Checker(source, ctx)
+    fast = _FastPath(module, ctx, decode_source(source), checker)
     fixers = load_fixers()
     out = []
     for diagnostic in diagnostics:
@@ -274,7 +275,7 @@ def _engine_and_fast_path(path: Path) -> list[tuple[Diagnostic, bytes | None, li
         if proposal is None:
             continue
         candidate = _apply(module, [proposal])
-        expected = candidate if candidate != source and parses(candidate) else None
+        expected = candidate if candidate != source and checker.accepts(candidate, [proposal]) else None
         out.append((diagnostic, expected, fast.edits(proposal)))
     return out
 

@@ -37,13 +37,11 @@ def sleep(ctx: FixContext, diagnostic: Diagnostic) -> list[Replacement] | None:
     call = ctx.node_at(diagnostic, cst.Call)
     if not isinstance(call, cst.Call) or isinstance(ctx.parent(call), cst.Await):
         return None
-    function = ctx.enclosing_function(call)
-    if function is None or function.asynchronous is None:
-        return None
-    spelling = ctx.name_for("asyncio.sleep")
+    if not ctx.await_allowed(call):
+        return None  # a lambda, a generator expression, a sync def, under a lock ...
+    spelling = ctx.spelling("asyncio.sleep", call, add=(("asyncio", None),))
     if spelling is None:
-        spelling = "asyncio.sleep"
-        ctx.add_import("asyncio")
+        return None  # `asyncio` (or `sleep`) means something else here
     new_call = call.with_changes(func=cst.parse_expression(spelling))
     ctx.drop_imports_of(call.func)
     node = awaited(ctx, call)  # parenthesised where the original call's parent needs it
@@ -139,89 +137,24 @@ def _same_function(ctx: FixContext, function: cst.FunctionDef, fn: FunctionInfo)
 
 
 def _await_allowed(ctx: FixContext, node: cst.CSTNode, fn: FunctionInfo) -> bool:
-    """``node`` runs directly in the body of ``fn``'s coroutine, where ``await`` may go: not in a
-    lambda, a generator expression, a class body, a nested def's decorators or defaults, nor in a
-    block holding a (thread) lock."""
-    child = node
-    for ancestor in ctx.ancestors(node):
-        if isinstance(ancestor, (cst.Lambda, cst.GeneratorExp, cst.ClassDef)):
-            return False
-        if isinstance(ancestor, cst.FunctionDef):
-            return (
-                child is ancestor.body
-                and ancestor.asynchronous is not None
-                and _same_function(ctx, ancestor, fn)
-            )
-        if (
-            isinstance(ancestor, cst.With)
-            and child is ancestor.body
-            and ancestor.asynchronous is None
-            and any("lock" in ctx.code(item.item).lower() for item in ancestor.items)
-        ):
-            return False  # an await under a held threading.Lock can deadlock the loop
-        child = ancestor
-    return False
+    """``await`` may take the place of ``node`` (:meth:`FixContext.await_allowed`), in the body of
+    ``fn``'s coroutine itself."""
+    function = ctx.enclosing_function(node)
+    return function is not None and ctx.await_allowed(node) and _same_function(ctx, function, fn)
 
 
-def _free(ctx: FixContext, fn: FunctionInfo | None, name: str) -> bool:
-    """``name`` is bound nowhere in the module nor in ``fn``'s scopes (so an import may bind it)."""
-    module = ctx.ast.module
-    if name in module.imports or name in module.functions or name in module.classes:
-        return False
-    if name in module.assigns or name in module.annotations:
-        return False
-    return not ctx.ast.resolver.is_bound_locally(name, fn)
-
-
-def _usable(ctx: FixContext, fn: FunctionInfo | None, spelling: str) -> bool:
-    root = spelling.split(".", 1)[0]
-    if ctx.ast.resolver.is_bound_locally(root, fn):
-        return False
-    target = ctx.ast.module.imports.get(root)
-    if target is None or "." in target or "." not in spelling:
-        return True
-    # ``import fastapi`` alone does not promise the submodule: only ``import fastapi.concurrency``
-    submodule = spelling.rsplit(".", 1)[0]
-    return any(
-        isinstance(node, ast.Import) and any(a.name == submodule and a.asname is None for a in node.names)
-        for node in ctx.ast.module.tree.body
-    )
-
-
-def _threadpool(ctx: FixContext, fn: FunctionInfo | None) -> str | None:
-    """How to spell ``run_in_threadpool`` here (importing it if needed), or None.  A module that
-    imports neither FastAPI nor Starlette gets ``asyncio.to_thread`` (same calling convention)."""
+def _threadpool(ctx: FixContext, at: cst.CSTNode) -> str | None:
+    """How to spell ``run_in_threadpool`` at ``at`` (importing it if needed), or None.  A module
+    that imports neither FastAPI nor Starlette gets ``asyncio.to_thread`` (same calling convention)."""
     imports = ctx.ast.module.imports.values()
     if not any(q.startswith(("fastapi", "starlette")) for q in imports):
-        spelling = ctx.name_for("asyncio.to_thread")
-        if spelling is not None and _usable(ctx, fn, spelling):
-            return spelling
-        if ctx.ast.module.imports.get("asyncio", "asyncio") != "asyncio" or not _free(ctx, fn, "asyncio"):
-            return None
-        ctx.add_import("asyncio")
-        return "asyncio.to_thread"
-    for qualified in _THREADPOOL:
-        spelling = ctx.name_for(qualified)
-        if spelling is not None and _usable(ctx, fn, spelling):
-            return spelling
-    if not _free(ctx, fn, "run_in_threadpool"):
-        return None
-    ctx.add_import(ctx.threadpool_module(), "run_in_threadpool")
-    return "run_in_threadpool"
+        return ctx.spelling("asyncio.to_thread", at, add=(("asyncio", None),))
+    return ctx.spelling(_THREADPOOL, at, add=((ctx.threadpool_module(), "run_in_threadpool"),))
 
 
-def _pathlib_path(ctx: FixContext, fn: FunctionInfo | None) -> str | None:
-    """How to spell ``pathlib.Path`` here (importing it if needed), or None."""
-    spelling = ctx.name_for("pathlib.Path")
-    if spelling is not None and _usable(ctx, fn, spelling):
-        return spelling
-    if _free(ctx, fn, "Path"):
-        ctx.add_import("pathlib", "Path")
-        return "Path"
-    if _free(ctx, fn, "pathlib"):
-        ctx.add_import("pathlib")
-        return "pathlib.Path"
-    return None
+def _pathlib_path(ctx: FixContext, at: cst.CSTNode) -> str | None:
+    """How to spell ``pathlib.Path`` at ``at`` (importing it if needed), or None."""
+    return ctx.spelling("pathlib.Path", at, add=(("pathlib", "Path"), ("pathlib", None)))
 
 
 def _comma() -> cst.Comma:
@@ -290,7 +223,7 @@ def offload(ctx: FixContext, diagnostic: Diagnostic) -> list[Replacement] | None
         return _in_lambda(ctx, fn, call)
     if any(isinstance(a.keyword, cst.Name) and a.keyword.value == "func" for a in call.args):
         return None  # would collide with run_in_threadpool's own parameter
-    spelling = _threadpool(ctx, fn)
+    spelling = _threadpool(ctx, call)
     if spelling is None:
         return None
     return [Replacement(call, _awaited_call(ctx, call, _offloaded_call(spelling, call)))]
@@ -336,7 +269,7 @@ def _in_lambda(ctx: FixContext, fn: FunctionInfo, node: cst.BaseExpression) -> l
     """``await run_in_threadpool(lambda: <node>)`` in the place of ``node``."""
     if m.findall(node, m.Await() | m.Yield() | m.NamedExpr()):
         return None  # cannot go into a lambda
-    spelling = _threadpool(ctx, fn)
+    spelling = _threadpool(ctx, node)
     if spelling is None:
         return None
     lambda_ = cst.Lambda(params=cst.Parameters(), body=_bare(node))
@@ -357,7 +290,7 @@ def _consumed(ctx: FixContext, fn: FunctionInfo, call: cst.Call) -> list[Replace
         return None
     if outer.func.value not in _CONSUMERS or arg.keyword is not None or arg.star:  # type: ignore[union-attr]
         return None
-    if not _free(ctx, fn, outer.func.value) or isinstance(ctx.parent(outer), cst.Await):
+    if not ctx.builtin(outer.func.value) or isinstance(ctx.parent(outer), cst.Await):
         return None
     if not _await_allowed(ctx, outer, fn):
         return None
@@ -473,7 +406,7 @@ def _open_spec(
         if kind == "path":
             path = path_cst
         else:
-            spelling = _pathlib_path(ctx, fn)
+            spelling = _pathlib_path(ctx, call)
             if spelling is None:
                 return None
             path = cst.Call(func=cst.parse_expression(spelling), args=[cst.Arg(value=_bare(path_cst))])
@@ -546,7 +479,7 @@ def _open_shape(ctx: FixContext, fn: FunctionInfo, ast_call: ast.Call, call: cst
     method = _file_method(ctx.parent(parent) if isinstance(parent, cst.Attribute) else None, call, what)
     if method is None or isinstance(ctx.parent(method), cst.Await) or not _await_allowed(ctx, method, fn):
         return None
-    spelling = _threadpool(ctx, fn)
+    spelling = _threadpool(ctx, method)
     if spelling is None:
         return None
     args: list[cst.BaseExpression] = [_method_ref(path, what, binary)]
@@ -616,7 +549,9 @@ def _with_open(
     function = next(a for a in ctx.ancestors(statement) if isinstance(a, cst.FunctionDef))
     if len(m.findall(stmt, m.Name(name))) != 1 or not _file_unused_elsewhere(ctx, function, statement, name):
         return None  # the file object is used beyond the one read/write
-    spelling = _threadpool(ctx, fn)
+    if not _await_allowed(ctx, statement, fn):
+        return None
+    spelling = _threadpool(ctx, statement)
     if spelling is None:
         return None
     args: list[cst.BaseExpression] = [_method_ref(path, what, binary)]

@@ -218,11 +218,6 @@ def _top_in_block(ctx: FixContext, node: cst.CSTNode, block: cst.IndentedBlock) 
     return None
 
 
-def _fresh_name(fn: cst.FunctionDef, candidates: Iterable[str]) -> str | None:
-    used = {n.value for n in _names(fn)}
-    return next((c for c in candidates if c not in used), None)
-
-
 def _unparenthesized(expr: cst.BaseExpression) -> cst.BaseExpression:
     if isinstance(expr, (cst.Tuple, cst.GeneratorExp, cst.Yield)) or not getattr(expr, "lpar", None):
         return expr
@@ -361,12 +356,13 @@ def _copy_statement(
 ) -> cst.CSTNode | None:
     """The statement (or indented block, for a suite) that replaces the write ``statement``."""
     write_call, out, write_awaited, expr, _ = write
+    if (method == "body" or read_awaited or write_awaited) and not ctx.await_allowed(statement):
+        return None  # the loop awaits: it must run in the coroutine's own body
     if method == "read" and not read_awaited and not write_awaited:
         # f.file.read() written to a plain file: shutil.copyfileobj(f.file, out)
-        spelling = ctx.name_for("shutil.copyfileobj")
+        spelling = ctx.spelling("shutil.copyfileobj", statement, add=(("shutil", None),))
         if spelling is None:
-            spelling = "shutil.copyfileobj"
-            ctx.add_import("shutil")
+            return None
         copy = cst.parse_expression(f"{spelling}({ctx.code(call.func.value)}, {out.value})")  # type: ignore[attr-defined]
         return statement.with_changes(body=[expr.with_changes(value=copy)])
     new_write: cst.BaseExpression = write_call.with_changes(args=[write_call.args[0].with_changes(value=cst.Name(chunk))])
@@ -419,7 +415,7 @@ def _stream_to_file(ctx: FixContext, diagnostic: Diagnostic, method: str) -> lis
     fn = ctx.enclosing_function(call)
     if fn is None or (read_awaited and fn.asynchronous is None):
         return None
-    chunk = _fresh_name(fn, CHUNK_NAMES)
+    chunk = ctx.fresh_local(fn, CHUNK_NAMES)
     if chunk is None:
         return None
     attrs = REQUEST_ATTRS if method == "body" else UPLOAD_ATTRS
@@ -652,18 +648,11 @@ def bounded_read(ctx: FixContext, diagnostic: Diagnostic) -> list[Replacement] |
 
 # -- FPF205: FileResponse(path) ------------------------------------------------------------------
 
-def _file_response_spelling(ctx: FixContext) -> str | None:
-    for alias, target in ctx.ast.module.imports.items():
-        if target in ("fastapi.responses.FileResponse", "starlette.responses.FileResponse"):
-            return alias
-    for alias, target in ctx.ast.module.imports.items():
-        if target in ("fastapi.responses", "starlette.responses"):
-            return f"{alias}.FileResponse"
-    if _module_bound(ctx, "FileResponse"):
-        return None
+def _file_response_spelling(ctx: FixContext, at: cst.CSTNode) -> str | None:
     module = "starlette.responses" if ctx.threadpool_module().startswith("starlette") else "fastapi.responses"
-    ctx.add_import(module, "FileResponse")
-    return "FileResponse"
+    return ctx.spelling(
+        ("fastapi.responses.FileResponse", "starlette.responses.FileResponse"), at, add=((module, "FileResponse"),)
+    )
 
 
 def _stable(ctx: FixContext, fn: cst.FunctionDef, expr: cst.BaseExpression, depth: int = 0) -> bool:
@@ -842,7 +831,7 @@ def file_response(ctx: FixContext, diagnostic: Diagnostic) -> list[Replacement] 
         path = _whole_file(ctx, fn, payload)
         if path is None:
             return None
-    spelling = _file_response_spelling(ctx)
+    spelling = _file_response_spelling(ctx, call)
     if spelling is None:
         return None
     path = _unparenthesized(path.deep_clone())

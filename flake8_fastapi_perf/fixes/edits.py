@@ -18,6 +18,8 @@ import inspect
 from collections.abc import Sequence
 from dataclasses import replace
 
+from typing import TYPE_CHECKING
+
 import libcst as cst
 
 from ..config import Settings
@@ -32,14 +34,18 @@ from ..diagnostics import (
     split_lines,
 )
 from . import load_fixers, report_swallowed
-from .engine import FixContext, Replacement, _apply, parses, _propose, _Replacer
+from .engine import Checker, FixContext, Replacement, _apply, _propose, _Replacer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..analysis.project import ProjectIndex
 
 #: A replacement shown in the message as ``Replace `old` with `new``` when both are at most this long.
 _SHORT = 60
 
 
 def compute_fixes(
-    source: bytes, filename: str, settings: Settings, diagnostics: Sequence[Diagnostic]
+    source: bytes, filename: str, settings: Settings, diagnostics: Sequence[Diagnostic],
+    project: ProjectIndex | None = None,
 ) -> list[Fix | None]:
     """The fix of each diagnostic (``None`` where its rule has no fixer or the fixer declines),
     in the order given.  The diagnostics must be those of ``source``.  Never raises for a bad file
@@ -51,25 +57,32 @@ def compute_fixes(
         return fixes
     try:
         module = cst.parse_module(source)
-        ctx = FixContext(module, source, settings, filename)
+        ctx = FixContext(module, source, settings, filename, project)
+        checker = Checker(source, ctx)
+    except (RecursionError, MemoryError):  # too deep or too large to rewrite: no fixes, findings stay
+        return fixes
     except Exception:  # LibCST cannot parse it (or a fixer context bug): no fixes, findings stay
         report_swallowed(filename, 1, 0, "LibCST parse or fix context, for the fix edits")
         return fixes
+    if checker.problem is not None:
+        return fixes  # the file does not compile as it is: nothing can be checked against it
     old_text = decode_source(source)
-    fast = _FastPath(module, ctx, old_text)
+    fast = _FastPath(module, ctx, old_text, checker)
     for index in wanted:
         diagnostic = diagnostics[index]
         function, applicability = fixers[diagnostic.code]
-        proposal = _propose(ctx, diagnostic, function)
-        if proposal is None:
-            continue
         try:
+            proposal = _propose(ctx, diagnostic, function)
+            if proposal is None:
+                continue
             edits = fast.edits(proposal)
             if edits is None:  # the exact way: the engine applies this one proposal to the file
                 new_source = _apply(module, [proposal])
-                if new_source == source or not parses(new_source):
+                if new_source == source or not checker.accepts(new_source, [proposal]):
                     continue
                 edits = text_edits(old_text, decode_source(new_source))
+        except (RecursionError, MemoryError):
+            continue
         except Exception:  # a fixer or LibCST bug costs this finding its fix, nothing more
             report_swallowed(filename, diagnostic.line, diagnostic.col, f"{diagnostic.code} fix edits")
             continue
@@ -84,10 +97,11 @@ def compute_fixes(
 
 
 def with_fixes(
-    source: bytes, filename: str, settings: Settings, diagnostics: Sequence[Diagnostic]
+    source: bytes, filename: str, settings: Settings, diagnostics: Sequence[Diagnostic],
+    project: ProjectIndex | None = None,
 ) -> list[Diagnostic]:
     """The diagnostics with ``.fix`` set where a fix is available."""
-    fixes = compute_fixes(source, filename, settings, diagnostics)
+    fixes = compute_fixes(source, filename, settings, diagnostics, project)
     return [d if f is None else replace(d, fix=f) for d, f in zip(diagnostics, fixes)]
 
 
@@ -105,8 +119,8 @@ class _FastPath:
     :meth:`edits` returns None and the caller takes the exact, slow way.
     """
 
-    def __init__(self, module: cst.Module, ctx: FixContext, text: str) -> None:
-        self.module, self.ctx, self.text = module, ctx, text
+    def __init__(self, module: cst.Module, ctx: FixContext, text: str, checker: Checker) -> None:
+        self.module, self.ctx, self.text, self.checker = module, ctx, text, checker
         self.ok = module.code == text
         self.spans: dict[cst.CSTNode, tuple[int, int]] = {}  # top-level statement -> its text span
         if self.ok:
@@ -151,7 +165,7 @@ class _FastPath:
             spans.extend(_diff_spans(self.text, start, end, _node_code(self.module, new)))
         spans.sort(key=lambda s: (s[0], s[1]))
         new_text = _splice(self.text, spans)
-        if new_text == self.text or not parses(new_text):
+        if new_text == self.text or not self.checker.accepts(new_text, [proposal]):
             return None
         return _to_edits(self.text, spans)
 

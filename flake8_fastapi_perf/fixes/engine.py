@@ -1,9 +1,11 @@
-"""Apply fixes to one file's source: LibCST in, bytes out, never an output that does not parse."""
+"""Apply fixes to one file's source: LibCST in, bytes out, never an output that does not compile
+or that changes what a name means (:mod:`.safety`)."""
 
 from __future__ import annotations
 
 import ast
-import warnings
+import os
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -16,14 +18,18 @@ from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, Posi
 from ..analysis.context import ModuleContext
 from ..checker import check_source
 from ..config import Settings
-from ..diagnostics import Diagnostic, byte_col_to_char_col
+from ..diagnostics import Diagnostic, byte_col_to_char_col, decode_source
 from . import load_fixers, report_swallowed
+from .safety import Census, Intent, Meanings, census, compiles, meanings, parse, verify
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..analysis.project import ProjectIndex
 
 #: Enough for fixes that enable other fixes (drop `async`, then nothing left to wrap).
 MAX_PASSES = 6
+#: Check every fixed text with :func:`.safety.verify` (compiles, every name keeps its meaning).
+#: Only the property tests turn it off, to see what the fixers write on their own.
+VERIFY = True
 
 
 @dataclass(frozen=True)
@@ -43,15 +49,18 @@ class _Proposal:
     start: tuple[int, int]
     end: tuple[int, int]
     spans: list[tuple[tuple[int, int], tuple[int, int]]]  # one (start, end) per replacement
+    intents: dict[str, Intent] = field(default_factory=dict)  # the names the fix relies on
 
 
 class FixContext:
     """What a fixer may ask about the file it fixes."""
 
-    def __init__(self, module: cst.Module, source: bytes, settings: Settings, filename: str) -> None:
+    def __init__(self, module: cst.Module, source: bytes, settings: Settings, filename: str,
+                 project: ProjectIndex | None = None) -> None:
         self.module = module
         self.settings = settings
         self.filename = filename
+        self.project = project
         self.wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         self.positions: dict[cst.CSTNode, CodeRange] = dict(self.wrapper.resolve(PositionProvider))
         self.parents: dict[cst.CSTNode, cst.CSTNode] = dict(self.wrapper.resolve(ParentNodeProvider))
@@ -63,8 +72,11 @@ class FixContext:
             nodes.sort(key=lambda n: (self.positions[n].end.line, self.positions[n].end.column), reverse=True)
         self._imports: list[tuple[str, str | None]] = []
         self._unused: list[tuple[str, str | None, str | None]] = []
+        self._intents: dict[str, Intent] = {}
         self._source = source
         self._ast: ModuleContext | None = None
+        self._census: Census | None = None
+        self._droppable: dict[str, bool] = {}
 
     # -- positions --------------------------------------------------------------------------
     def char_col(self, line: int, byte_col: int) -> int:
@@ -97,6 +109,28 @@ class FixContext:
                 return ancestor
         return None
 
+    def await_allowed(self, node: cst.CSTNode) -> bool:
+        """An ``await`` (or ``async for``) in the place of ``node`` would run in the body of an
+        ``async def`` itself: not in a lambda, a generator expression (it would become an async
+        generator), a class body, a sync ``def``, a decorator, default or annotation, and not
+        while a ``with`` block holds a (thread) lock.  (A list, set or dict comprehension in the
+        coroutine may await: it is run on the spot.)"""
+        child = node
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, (cst.Lambda, cst.GeneratorExp, cst.ClassDef)):
+                return False
+            if isinstance(ancestor, cst.FunctionDef):
+                return child is ancestor.body and ancestor.asynchronous is not None
+            if (
+                isinstance(ancestor, cst.With)
+                and child is ancestor.body
+                and ancestor.asynchronous is None
+                and any("lock" in self.code(item.item).lower() for item in ancestor.items)
+            ):
+                return False  # an await under a held threading.Lock can deadlock the loop
+            child = ancestor
+        return False
+
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
 
@@ -108,14 +142,102 @@ class FixContext:
             self._ast = ModuleContext(ast.parse(self._source), self.settings, self.filename)
         return self._ast
 
+    # -- names -------------------------------------------------------------------------------
+    @property
+    def census(self) -> Census:
+        """Every identifier of the file and every binding of it (:class:`.safety.Census`)."""
+        if self._census is None:
+            self._census = census(self.ast.module.tree)
+        return self._census
+
+    def line(self, node: cst.CSTNode) -> int:
+        return self.positions[node].start.line
+
+    def declare(self, name: str, intent: Intent) -> None:
+        """The fix relies on ``name`` being ``intent`` (checked by :func:`.safety.verify`)."""
+        self._intents[name] = intent
+
+    def builtin(self, name: str) -> bool:
+        """``name`` is the builtin everywhere in the module (declared if so)."""
+        if not self.census.is_builtin(name):
+            return False
+        self.declare(name, Intent("builtin"))
+        return True
+
+    def spelling(self, qualified: str | tuple[str, ...], at: cst.CSTNode | int | None,
+                 add: tuple[tuple[str, str | None], ...] = (), through_modules: bool = True) -> str | None:
+        """How to write ``qualified`` (one dotted name, or equivalent ones) at ``at`` (a node or
+        a line) so that it means exactly that, or None.
+
+        First through an import the module has, when every binding of its name in the module
+        (in any scope) is that import and one is a top-level statement that runs before ``at``
+        (an import only under ``if TYPE_CHECKING:``, only inside a function, or a name also
+        assigned, passed or looped over is not one); then through an import of ``add`` (``(module,
+        None)``: ``import module``; ``(module, name)``: ``from module import name``) added under a
+        name the module does not use.  The name is declared to the verifier either way.
+        ``through_modules=False``: only an import of ``qualified`` itself (``lru_cache``, not
+        ``functools.lru_cache``)."""
+        wanted = (qualified,) if isinstance(qualified, str) else qualified
+        line = at if isinstance(at, int) or at is None else self.line(at)
+        known = self.census
+        for name, bindings in known.bindings.items():
+            for binding in bindings:
+                if binding.kind != "import" or binding.target is None:
+                    continue
+                target = binding.target
+                for q in wanted:
+                    if q == target:
+                        spelt = name
+                    elif through_modules and q.startswith(target + "."):
+                        rest = q[len(target) + 1:]
+                        if "." in rest and f"{target}.{rest.rpartition('.')[0]}" not in known.modules:
+                            continue  # `import fastapi` does not promise `fastapi.concurrency`
+                        spelt = f"{name}.{rest}"
+                    else:
+                        continue
+                    if known.usable_import(name, target, line):
+                        self.declare(name, Intent("import", target))
+                        return spelt
+                break  # the first binding of a name is enough to judge it
+        for module, name in add:
+            bound, target = (name, f"{module}.{name}") if name else (module.partition(".")[0], module.partition(".")[0])
+            if not known.can_import(bound, target):
+                continue
+            spelt = name if name else next((q for q in wanted if q.startswith(module + ".")), None)
+            if spelt is None:
+                continue
+            self.add_import(module, name)
+            self.declare(bound, Intent("import", target))
+            return spelt
+        return None
+
+    def fresh_local(self, function: cst.FunctionDef, candidates: Iterable[str]) -> str | None:
+        """A name for a new local of ``function``: nothing in it (nested scopes included) is
+        called that, so no reference there changes meaning."""
+        used = _names(function)
+        return next((c for c in candidates if c not in used), None)
+
     # -- imports -----------------------------------------------------------------------------
     def add_import(self, module: str, name: str | None = None) -> None:
-        """``import module`` (name None) or ``from module import name``, added once if applied."""
+        """``import module`` (name None) or ``from module import name``, added once if applied.
+        Fixers call :meth:`spelling`, which checks the name is free first."""
         self._imports.append((module, name))
+
+    def may_drop_import(self, bound: str) -> bool:
+        """The import binding ``bound`` may be removed when the fix leaves it unused: the module is
+        not a package's ``__init__``, does not list it in ``__all__``, and no other module of the
+        project imports it from this one."""
+        found = self._droppable.get(bound)
+        if found is None:
+            found = _droppable(self, bound)
+            self._droppable[bound] = found
+        return found
 
     def drop_import_if_unused(self, module: str, name: str | None = None, asname: str | None = None) -> None:
         """Remove ``import module`` / ``from module import name [as asname]`` if the fix left it unused."""
-        self._unused.append((module, name, asname))
+        bound = asname or name or module.partition(".")[0]
+        if self.may_drop_import(bound):
+            self._unused.append((module, name, asname))
 
     def drop_imports_of(self, expr: cst.BaseExpression) -> None:
         """Remove the import that the root name of ``expr`` (``pause`` in ``pause(1)``, ``t`` in
@@ -126,7 +248,10 @@ class FixContext:
         if not isinstance(root, cst.Name):
             return
         alias = root.value
-        qualified = self.ast.module.imports.get(alias)
+        bindings = self.census.bindings.get(alias, [])
+        if len(bindings) != 1 or bindings[0].kind != "import" or not bindings[0].top:
+            return
+        qualified = bindings[0].target
         if qualified is None or qualified.startswith("."):
             return
         if "." in qualified:
@@ -141,14 +266,27 @@ class FixContext:
             return "starlette.concurrency"
         return "fastapi.concurrency"
 
-    def name_for(self, qualified: str) -> str | None:
-        """How this module already spells ``qualified`` (``run_in_threadpool``, ``asyncio.sleep``)."""
-        for alias, target in self.ast.module.imports.items():
-            if target == qualified:
-                return alias
-            if qualified.startswith(target + "."):
-                return alias + qualified[len(target):]
-        return None
+
+def _names(node: cst.CSTNode) -> set[str]:
+    found: set[str] = set()
+
+    class Names(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.add(name.value)
+
+    node.visit(Names())
+    return found
+
+
+def _droppable(ctx: FixContext, bound: str) -> bool:
+    if os.path.basename(ctx.filename) == "__init__.py":
+        return False  # a package re-exports what it imports
+    exported = ctx.census.exported
+    if exported is None or bound in exported:
+        return False
+    from ..analysis.importers import imported_elsewhere
+
+    return not imported_elsewhere(ctx.filename, bound)
 
 
 @dataclass
@@ -168,6 +306,7 @@ def _allowed(diagnostic: Diagnostic, fixers: dict, unsafe: bool) -> bool:
 def _propose(ctx: FixContext, diagnostic: Diagnostic, function: Callable) -> _Proposal | None:
     ctx._imports = []
     ctx._unused = []
+    ctx._intents = {}
     try:
         replacements = function(ctx, diagnostic)
     except Exception:  # a fixer bug must never cost the user a file: no fix for this finding
@@ -181,7 +320,8 @@ def _propose(ctx: FixContext, diagnostic: Diagnostic, function: Callable) -> _Pr
     spans = [((r.start.line, r.start.column), (r.end.line, r.end.column)) for r in ranges]
     start = min(span[0] for span in spans)
     end = max(span[1] for span in spans)
-    return _Proposal(diagnostic, list(replacements), list(ctx._imports), list(ctx._unused), start, end, spans)
+    return _Proposal(diagnostic, list(replacements), list(ctx._imports), list(ctx._unused), start, end, spans,
+                     dict(ctx._intents))
 
 
 def _choose(proposals: list[_Proposal]) -> list[_Proposal]:
@@ -238,15 +378,38 @@ def _apply(module: cst.Module, proposals: list[_Proposal]) -> bytes:
     return new.bytes
 
 
-def parses(source: bytes | str) -> bool:
-    """``source`` compiles (warnings silenced)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(source, "<fixed>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    except (SyntaxError, ValueError):
-        return False
-    return True
+class Checker:
+    """Checks fixed versions of one text against it (:func:`.safety.verify`)."""
+
+    def __init__(self, source: bytes, ctx: FixContext) -> None:
+        self.ctx = ctx
+        tree = ctx.ast.module.tree
+        #: why the text itself cannot be fixed (it does not compile), or None
+        self.problem = compiles(source, tree)
+        self._meanings: Meanings | None = None
+        if self.problem is None:
+            try:
+                self._meanings = meanings(decode_source(source), tree)
+            except (SyntaxError, ValueError) as exc:
+                self.problem = f"cannot be analysed: {exc}"
+
+    def accepts(self, new: bytes | str, proposals: Iterable[_Proposal]) -> bool:
+        """``new`` (the text with ``proposals`` applied) compiles and keeps every meaning."""
+        if not VERIFY:
+            return parse(new) is not None
+        if self._meanings is None:
+            return False
+        intents: dict[str, Intent] = {}
+        for proposal in proposals:
+            for name, intent in proposal.intents.items():
+                if intents.setdefault(name, intent) != intent:
+                    return False  # two fixes want one name to mean two things
+        text = decode_source(new) if isinstance(new, bytes) else new
+        reason = verify(self._meanings, text, intents, self.ctx.may_drop_import)
+        if reason is not None and os.environ.get("FASTAPI_PERF_DEBUG_FIXERS"):
+            names = ", ".join(p.diagnostic.code for p in proposals)
+            print(f"{self.ctx.filename}: FPF000 fix refused ({names}): {reason}", file=sys.stderr)
+        return reason is None
 
 
 def fix_source(source: bytes, filename: str, settings: Settings, unsafe: bool = False,
@@ -270,6 +433,16 @@ def fix_source(source: bytes, filename: str, settings: Settings, unsafe: bool = 
 
 def _fix_source(source: bytes, filename: str, settings: Settings, unsafe: bool,
                 project: ProjectIndex | None) -> FixOutcome:
+    try:
+        return _fix_passes(source, filename, settings, unsafe, project)
+    except (RecursionError, MemoryError) as exc:
+        what = "nested too deeply" if isinstance(exc, RecursionError) else "too large"
+        return FixOutcome(source, error=f"{filename}:1:1: FPF000 not fixed: the code is {what} to rewrite "
+                                        f"safely ({type(exc).__name__}); the file is left as it was")
+
+
+def _fix_passes(source: bytes, filename: str, settings: Settings, unsafe: bool,
+                project: ProjectIndex | None) -> FixOutcome:
     fixers = load_fixers()
     current = source
     fixed: list[Diagnostic] = []
@@ -289,19 +462,24 @@ def _fix_source(source: bytes, filename: str, settings: Settings, unsafe: bool,
         except (cst.ParserSyntaxError, RecursionError, ValueError) as exc:
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             return FixOutcome(source, error=f"{filename}:1:1: FPF000 cannot fix: LibCST cannot parse it: {message}")
-        ctx = FixContext(module, current, settings, filename)
+        ctx = FixContext(module, current, settings, filename, project)
+        checker = Checker(current, ctx)
+        if checker.problem is not None:
+            if current == source:
+                return FixOutcome(source, error=f"{filename}:1:1: FPF000 not fixed: the file {checker.problem}")
+            break  # cannot happen: every pass was verified to compile
         proposals = [p for d in candidates if (p := _propose(ctx, d, fixers[d.code][0])) is not None]
         chosen = _choose(proposals)
         if not chosen:
             break
         new = _apply(module, chosen)
-        if not parses(new):
-            # Apply them one at a time on the same tree; keep the first that leaves a file that
-            # parses (the others are re-evaluated on the next pass); never retry one that broke it.
+        if not checker.accepts(new, chosen):
+            # Apply them one at a time on the same tree; keep the first that passes (the others
+            # are re-evaluated on the next pass); never retry one that failed.
             new, kept = current, []
             for proposal in chosen:
                 candidate = _apply(module, [proposal])
-                if parses(candidate):
+                if checker.accepts(candidate, [proposal]):
                     new, kept = candidate, [proposal]
                     break
                 failed.add((proposal.diagnostic.code, proposal.diagnostic.line, proposal.diagnostic.col))
@@ -311,14 +489,14 @@ def _fix_source(source: bytes, filename: str, settings: Settings, unsafe: bool,
         fixed.extend(p.diagnostic for p in chosen)
         current = new
     final = check_source(current, filename, settings, project=project)
-    if final.error:  # cannot happen: every step was checked to parse; keep the user's file anyway
+    if final.error:  # cannot happen: every step was checked to compile; keep the user's file anyway
         return FixOutcome(source, error=f"{filename}:1:1: FPF000 fix produced unparsable output; file left unchanged")
     outcome = FixOutcome(current, fixed=fixed, remaining=final.diagnostics)
     if not unsafe:
         unsafe_candidates = [d for d in final.diagnostics if d.code in fixers and fixers[d.code][1] == "unsafe"]
         if unsafe_candidates:
             try:
-                ctx = FixContext(cst.parse_module(current), current, settings, filename)
+                ctx = FixContext(cst.parse_module(current), current, settings, filename, project)
                 outcome.unsafe_available = sum(
                     1 for d in unsafe_candidates if _propose(ctx, d, fixers[d.code][0]) is not None
                 )

@@ -45,6 +45,12 @@ class _AwaitCalls(cst.CSTTransformer):
         return updated_node
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False  # an await cannot go there
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> bool:
+        return False  # an await would make it an async generator
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         return False
 
     def visit_Await(self, node: cst.Await) -> bool:
@@ -102,7 +108,6 @@ def call_next_not_awaited(ctx: FixContext, diagnostic: Diagnostic) -> list[Repla
     call = ctx.node_at(diagnostic, cst.Call)
     if not isinstance(call, cst.Call) or isinstance(ctx.parent(call), cst.Await):
         return None
-    function = ctx.enclosing_function(call)
-    if function is None or function.asynchronous is None:
-        return None  # FPF301/FPF303 make the function async first
+    if not ctx.await_allowed(call):
+        return None  # a sync function (FPF301/FPF303 make it async first), a lambda ...
     return [Replacement(call, awaited(ctx, call))]

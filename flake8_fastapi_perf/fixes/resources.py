@@ -330,23 +330,9 @@ def _called_directly(ctx: FixContext, name: str) -> bool:
 
 def _iterator_annotation(ctx: FixContext, annotation: cst.Annotation, is_async: bool) -> cst.Annotation | None:
     name = "AsyncIterator" if is_async else "Iterator"
-    spelling = None
-    imports = module_imports(ctx)
-    for qualified in (f"collections.abc.{name}", f"typing.{name}"):
-        spelling = next((alias for alias, target in imports.items() if target == qualified), None)
-        if spelling is not None:
-            break
+    spelling = ctx.spelling((f"collections.abc.{name}", f"typing.{name}"), annotation, add=(("collections.abc", name),))
     if spelling is None:
-        for module in ("collections.abc", "typing"):
-            alias = next((a for a, target in imports.items() if target == module), None)
-            if alias is not None:
-                spelling = f"{alias}.{name}"
-                break
-    if spelling is None:
-        if name in names_in(ctx, ctx.module):
-            return None  # something else is called Iterator here
-        ctx.add_import("collections.abc", name)
-        spelling = name
+        return None  # something else is called Iterator here
     inner = annotation.annotation
     new = cst.Subscript(value=cst.parse_expression(spelling), slice=[cst.SubscriptElement(slice=cst.Index(value=inner))])
     return annotation.with_changes(annotation=new)

@@ -8,6 +8,7 @@ from libcst.metadata import FunctionScope
 from ..diagnostics import Diagnostic
 from . import fixer
 from .engine import FixContext, Replacement
+from .safety import Intent
 from .resources import _MAX_SUFFIX, asname, dotted, fresh_name, module_imports, names_in, scopes
 
 # -- FPF502 --------------------------------------------------------------------------------------
@@ -65,20 +66,17 @@ def bound_cache(ctx: FixContext, diagnostic: Diagnostic) -> list[Replacement] | 
     if isinstance(target, cst.Attribute):  # functools.cache -> functools.lru_cache(maxsize=128)
         func: cst.BaseExpression = target.with_changes(attr=cst.Name("lru_cache"))
     else:
-        spelling = next((alias for alias, q in imports.items() if q == "functools.lru_cache"), None)
-        if spelling is None:
-            if "lru_cache" in names_in(ctx, ctx.module):
-                module = next((alias for alias, q in imports.items() if q == "functools"), None)
-                if module is None:
-                    return None  # `lru_cache` means something else here
-                spelling = f"{module}.lru_cache"
-            else:
+        spelling = ctx.spelling("functools.lru_cache", node, through_modules=False)
+        if spelling is None and ctx.census.can_import("lru_cache", "functools.lru_cache"):
+            edit = _add_to_import(ctx, target.value)  # from functools import cache, lru_cache
+            if edit is not None:
+                replacements.append(edit)
+                ctx.declare("lru_cache", Intent("import", "functools.lru_cache"))
                 spelling = "lru_cache"
-                edit = _add_to_import(ctx, target.value)
-                if edit is None:
-                    ctx.add_import("functools", "lru_cache")
-                else:
-                    replacements.append(edit)
+        if spelling is None:  # `functools.lru_cache`, or a new `from functools import lru_cache`
+            spelling = ctx.spelling("functools.lru_cache", node, add=(("functools", "lru_cache"),))
+        if spelling is None:
+            return None  # `lru_cache` means something else here
         func = cst.parse_expression(spelling)
         ctx.drop_imports_of(target)
     replacements.append(Replacement(node, cst.Call(func=func, args=[_maxsize_arg()])))
@@ -150,15 +148,18 @@ def _defines_set(stmt: cst.CSTNode, name: str) -> bool:
 
 def _task_set(ctx: FixContext) -> tuple[str, cst.CSTNode | None] | None:
     """The module-level set to keep tasks in: (name, its definition or None if to be added)."""
-    if "set" in module_imports(ctx) or any(_binds(s, "set") for s in ctx.module.body):
+    if not ctx.builtin("set"):
         return None  # `set` is not the builtin here
-    used = names_in(ctx, ctx.module)
+    known = ctx.census
     for index in range(_MAX_SUFFIX):
         name = _SET if index == 0 else f"{_SET}_{index}"
         definition = next((s for s in ctx.module.body if _defines_set(s, name)), None)
-        if definition is not None:
-            return name, definition
-        if name not in used:
+        bindings = known.bindings.get(name, [])
+        if definition is not None and len(bindings) == 1 and not known.stars:
+            ctx.declare(name, Intent("variable"))
+            return name, definition  # its only binding: the set itself
+        if known.free(name):
+            ctx.declare(name, Intent("variable"))
             return name, None
     return None
 
@@ -233,18 +234,9 @@ def _anchor(ctx: FixContext) -> tuple[cst.BaseStatement, bool] | None:
     return (body[0], False) if body else None
 
 
-def _task_spelling(ctx: FixContext) -> str | None:
-    imports = module_imports(ctx)
-    for alias, target in imports.items():
-        if target == "asyncio.Task":
-            return alias
-    for alias, target in imports.items():
-        if target == "asyncio":
-            return f"{alias}.Task"
-    if "asyncio" in imports or any(_binds(s, "asyncio") for s in ctx.module.body):
-        return None  # `asyncio` is something else here
-    ctx.add_import("asyncio")
-    return "asyncio.Task"
+def _task_spelling(ctx: FixContext, line: int) -> str | None:
+    """``asyncio.Task`` for the set's annotation, evaluated at ``line`` of the module."""
+    return ctx.spelling("asyncio.Task", line, add=(("asyncio", None),))
 
 
 def _statement_scope(ctx: FixContext, node: cst.CSTNode) -> cst.CSTNode | None:
@@ -303,14 +295,21 @@ def keep_task(ctx: FixContext, diagnostic: Diagnostic) -> list[Replacement] | No
     local = fresh_name(_TASK, names_in(ctx, owner))
     if not local:
         return None
+    if owner is ctx.module:  # a new module-level variable
+        if not ctx.census.free(local):
+            return None
+        ctx.declare(local, Intent("variable"))
 
     replacements: list[Replacement] = []
     if definition is None:
         anchor = _anchor(ctx)
-        spelling = _task_spelling(ctx)
-        if anchor is None or spelling is None:
+        if anchor is None:
             return None
         statement, after = anchor
+        where = ctx.positions[statement]
+        spelling = _task_spelling(ctx, where.end.line + 1 if after else where.start.line)
+        if spelling is None:
+            return None
         new = cst.SimpleStatementLine(
             body=[
                 cst.AnnAssign(
