@@ -13,7 +13,9 @@ unpacked under bench/.work/trees/NAME/, downloads in bench/.work/dl/):
    with ``FPF000`` lines for files that really do not parse; no traceback on stderr.
 2. ``fastapi-perf-fix --diff --unsafe-fixes TREE``: no traceback, no write.
 3. ``fastapi-perf check --fix --unsafe-fixes`` on a scratch copy (bench/.work/crash-scratch/NAME):
-   no traceback, every changed file parses, and the counts agree with step 2.
+   no traceback, every changed file parses and ``compile()``s (when the original did), and the
+   counts agree with step 2.  ``FPF000 not fixed: ...`` lines (a file over the fix size limit, too
+   deep for LibCST, or that does not compile as it is) are reported as notes, each claim checked.
 
 Every run sets ``FASTAPI_PERF_DEBUG_FIXERS=1`` so that the exceptions the fixer swallows by design
 (a fixer bug costs a finding its fix, never the user's file) are printed as ``FPF000 fixer error``
@@ -97,6 +99,24 @@ elif mode == "parse":
             out[path] = None
         except (SyntaxError, ValueError, UnicodeDecodeError, RecursionError, MemoryError, OSError) as exc:
             out[path] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    print(json.dumps(out))
+elif mode == "compile":  # pairs of lines: original, fixed; the fixed files that do not compile
+    out = {}
+    lines = sys.stdin.read().splitlines()
+    def compiles(path):
+        try:
+            with open(path, "rb") as fh:
+                source = fh.read()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                compile(source, path, "exec", dont_inherit=True)
+            return None
+        except (SyntaxError, ValueError, UnicodeDecodeError, RecursionError, MemoryError, OSError) as exc:
+            return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    for original, fixed in zip(lines[::2], lines[1::2]):
+        error = compiles(fixed)
+        if error is not None:
+            out[fixed] = [error, compiles(original)]
     print(json.dumps(out))
 elif mode == "plugin":  # the flake8 path: every file (no prefilter), no project index
     import traceback
@@ -311,7 +331,7 @@ class Result:
     seconds: dict[str, float] = field(default_factory=dict)
     unparsable: list[str] = field(default_factory=list)  # FPF000 for files that really do not parse
     exceptions: list[str] = field(default_factory=list)  # tracebacks, fixer errors, timeouts, bad exits
-    parse_failures: list[str] = field(default_factory=list)  # fixed files that no longer parse
+    parse_failures: list[str] = field(default_factory=list)  # fixed files that no longer parse or compile
     mismatches: list[str] = field(default_factory=list)  # --diff and --fix disagree
     notes: list[str] = field(default_factory=list)
 
@@ -384,7 +404,16 @@ class Checker:
             if "fixer error" in what or "cannot fix" in what or "fix produced" in what:
                 result.exceptions.append(f"{where}: {m.group(0)}")
         parse_claims = [m for m in errors if m["what"].startswith("cannot parse")]
-        other = [m for m in errors if m not in parse_claims and not any(
+        not_fixed = [m for m in errors if m["what"].startswith("not fixed:")]
+        for m in not_fixed:  # the fixer's documented refusals: a limit, not a crash
+            if "does not compile" in m["what"]:
+                verdict = self.helper("compile", stdin=f"{m['path']}\n{m['path']}\n")
+                if not verdict:
+                    result.exceptions.append(f"{where}: 'does not compile' for a file that compiles: {m.group(0)}")
+                    continue
+            if step == "fix":
+                result.notes.append(f"not fixed: {self.rel(result, m['path'])}: {m['what'][len('not fixed: '):]}")
+        other = [m for m in errors if m not in parse_claims and m not in not_fixed and not any(
             s in m["what"] for s in ("fixer error", "cannot fix", "fix produced"))]
         for m in other:  # cannot read, analysis stopped, not written: the file was not checked/fixed
             result.exceptions.append(f"{where}: {m.group(0)}")
@@ -493,6 +522,13 @@ class Checker:
             for path, error in self.parse_errors(changed).items():
                 if error is not None:
                     result.parse_failures.append(f"{self.rel(result, path)}: {error}")
+            pairs = []
+            for path in changed:
+                original = tree / Path(path).resolve().relative_to(copy.resolve())
+                pairs += [str(original), path]
+            for path, (error, before) in (self.helper("compile", stdin="\n".join(pairs)) if pairs else {}).items():
+                if before is None:  # the original compiled: the fix broke it
+                    result.parse_failures.append(f"{self.rel(result, path)}: does not compile after the fix: {error}")
             changed_rel = {self.rel(result, p) for p in changed}
             if result.diff_files is not None and changed_rel != diff_paths:
                 only_diff = sorted(diff_paths - changed_rel)
@@ -562,7 +598,7 @@ def render(results: list[Result]) -> str:
               f"--statistics rendered in process for each file with findings (with fixes up to {FORMATS_FIX_LIMIT:,} "
               "bytes); diff s: `fastapi-perf-fix --diff "
               "--unsafe-fixes`; fixed / files changed / remaining / fix s: `check --fix --unsafe-fixes` on a copy, "
-              "every changed file `ast.parse`d. Every run with FASTAPI_PERF_DEBUG_FIXERS=1 (swallowed fixer "
+              "every changed file `ast.parse`d and `compile()`d (a failure counts when the original compiled). Every run with FASTAPI_PERF_DEBUG_FIXERS=1 (swallowed fixer "
               "exceptions count as exceptions).")
     return "\n".join([f"### Crash check: {verdict}", "", *out, legend, *details]) + "\n"
 

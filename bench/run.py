@@ -8,6 +8,7 @@ the rest itself):
                         [--slow-repeat N] [--only NAME ...] [--markdown FILE] [--chart FILE]
                         [--no-chart] [--venv DIR]
     python bench/run.py --crash-check [ARGS...]      (bench/crash_check.py)
+    python bench/run.py --property-check [N]         (the fixers' property tests, N examples)
 
 The project venv (--venv, default .venv) is created if missing and gets what the benchmark
 needs from the `bench` extra of pyproject.toml (ruff, matplotlib for the chart), never
@@ -1049,11 +1050,37 @@ def crash_check(argv: list[str]) -> int:
     return crash_main([a for a in argv if a != "--crash-check"])
 
 
+#: The property tests of the fixers, and how many generated modules a --property-check run takes.
+PROPERTY_TESTS = ("tests/test_fix_safety.py", "tests/test_properties.py")
+PROPERTY_EXAMPLES = 10_000
+
+
+def property_check(argv: list[str]) -> int:
+    """`--property-check [N]`: the property tests of tests/test_fix_safety.py and
+    tests/test_properties.py with N generated modules each for the main ones (default 10,000;
+    the others a quarter of that), instead of the suite's fixed, small sample.  Prints pytest's
+    report with Hypothesis' statistics (passing, failing and discarded cases per test)."""
+    rest = [a for a in argv if a != "--property-check"]
+    examples = int(rest[0]) if rest and rest[0].isdigit() else PROPERTY_EXAMPLES
+    venv = REPO / ".venv"
+    python = venv / ("Scripts" if os.name == "nt" else "bin") / "python"
+    if not python.exists():
+        print("no .venv: create it first (see README.md, 'Run the tests')", file=sys.stderr)
+        return 2
+    env = {**os.environ, "FASTAPI_PERF_PROPERTY_EXAMPLES": str(examples)}
+    cmd = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--hypothesis-show-statistics",
+           "-k", "generated or arbitrary or engine_output or never_raises or random_arguments", *PROPERTY_TESTS]
+    print(f"$ FASTAPI_PERF_PROPERTY_EXAMPLES={examples} {' '.join(cmd[2:])}", file=sys.stderr)
+    return subprocess.run(cmd, cwd=REPO, env=env, check=False).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     """Prepare venvs and trees, run the selected measurements, print (and write) the report."""
     argv = sys.argv[1:] if argv is None else argv
     if "--crash-check" in argv:
         return crash_check(argv)
+    if "--property-check" in argv:
+        return property_check(argv)
     args = parse_args(argv)
     global VERDICT
     VERDICT = args.verdict

@@ -9,7 +9,8 @@ import other modules need (issue 15).
   the engine's own check turned off, so that what the fixers write on their own is judged:
   it compiles, a second run changes nothing, and every name means what it meant (the names a fix
   adds mean what the fix needs: ``asyncio`` the module, ``set`` the builtin ...).  The number of
-  examples comes from ``FASTAPI_PERF_PROPERTY_EXAMPLES`` (``bench/property_check.sh`` runs 10,000+).
+  examples comes from ``FASTAPI_PERF_PROPERTY_EXAMPLES`` (``bench/run.py --property-check`` runs
+  10,000; the suite a fixed sample of 120).
 """
 
 from __future__ import annotations

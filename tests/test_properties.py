@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+
 
 import hypothesmith
 import pytest
@@ -15,6 +17,8 @@ from flake8_fastapi_perf.fixes.engine import fix_source
 from flake8_fastapi_perf.fixes.safety import compiles
 
 SETTINGS = Settings()
+#: ``bench/run.py --property-check N`` runs these with N // 4 examples each.
+EXAMPLES = int(os.environ.get("FASTAPI_PERF_PROPERTY_EXAMPLES", "0") or 0) // 4
 #: Blocking calls and shapes the fixers rewrite, to embed random code in.
 TEMPLATES = [
     "import time\nimport asyncio\n\nasync def f(x):\n    await asyncio.sleep(0)\n    time.sleep({expr})\n",
@@ -32,14 +36,14 @@ def _compiles(source: bytes) -> bool:
 
 
 @pytest.mark.filterwarnings("ignore::SyntaxWarning")  # hypothesmith compiles what it generates
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES or 60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(hypothesmith.from_grammar())
 def test_check_never_raises_on_generated_modules(source: str):
     result = check_source(source.encode("utf-8", "surrogatepass"), "gen.py", SETTINGS, prefilter=False)
     assert result.error is None or "FPF000" in result.error
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES or 60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(hypothesmith.from_node())
 def test_fix_never_raises_and_output_parses_on_generated_modules(source: str):
     data = source.encode("utf-8", "surrogatepass")
@@ -48,7 +52,7 @@ def test_fix_never_raises_and_output_parses_on_generated_modules(source: str):
     assert _compiles(outcome.source) or not _compiles(data)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES or 80, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.sampled_from(TEMPLATES), EXPRESSIONS)
 def test_fix_output_parses_around_random_arguments(template: str, expr: str):
     data = template.format(expr=expr).encode()
