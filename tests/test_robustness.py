@@ -9,9 +9,14 @@ characters, closed and broken standard streams.
 
 from __future__ import annotations
 
+import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from conftest import fastapi_perf, flake8, parse_findings, run
 
 from flake8_fastapi_perf.analysis.project import ProjectIndex
 from flake8_fastapi_perf.checker import check_source
@@ -53,3 +58,133 @@ def test_a_name_re_exported_through_hundreds_of_modules_is_resolved(tmp_path: Pa
     assert result.error is None
     assert [(d.line, d.code) for d in result.diagnostics] == [(11, "FPF107"), (12, "FPF101")]
     assert result.diagnostics[0].message.startswith(f"pkg.mod{DEEP}.fetch() -> requests.get() blocks")
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+BLOCKING = "import time\n\n\nasync def handler():\n    time.sleep(1)\n"
+FIXED = "import asyncio\n\n\nasync def handler():\n    await asyncio.sleep(1)\n"
+
+
+def method_chain(links: int = DEEP) -> str:
+    """An async def returning ``q.m().m()...``: a recursive walk of the chain overflows."""
+    return f"async def chained(q):\n    return q{'.m()' * links}\n"
+
+
+def call_next_chain(links: int = DEEP) -> str:
+    """Middleware handing ``call_next`` an attribute chain without awaiting it: FPF302 spells the
+    call with ``ast.unparse``, which recurses three frames a link (pyflakes: two)."""
+    return (
+        "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+        f"@app.middleware('http')\nasync def middleware(request, call_next):\n    return call_next(request{'.a' * links})\n"
+    )
+
+
+def deep_expression(terms: int = DEEP) -> str:
+    """A fixable finding in a function whose other statement nests ``terms`` deep (LibCST's
+    metadata recurses on it)."""
+    return BLOCKING + f"    x = {' + '.join(['1'] * terms)}\n    return x\n"
+
+
+def deep_elif(branches: int = DEEP) -> str:
+    chain = "    if x == 0:\n        pass\n" + "".join(f"    elif x == {i}:\n        pass\n" for i in range(1, branches))
+    return BLOCKING.replace("handler()", "handler(x)") + chain
+
+
+def no_traceback(stderr: str) -> None:
+    assert "Traceback" not in stderr, stderr
+
+
+# -- configuration values of any wrong type: an error naming the key and the file, never a crash ---
+
+FPF = "[tool.fastapi-perf]\n"
+WRONG = {"integer": "5", "table": "{ a = 1 }", "array-of-integers": "[1]", "boolean": "true",
+         "date": "1979-05-27"}
+LIST_KEYS = ["select", "extend-select", "ignore", "allow", "exclude", "extend-exclude", "extend-blocking"]
+
+CONFIG_CASES: list[tuple[str, dict[str, str | bytes], str, str]] = [
+    # (id, files, the file named, the key named)
+    ("tool-integer", {"pyproject.toml": "tool = 5\n"}, "pyproject.toml", "tool"),
+    ("tool-array", {"pyproject.toml": "tool = [1, 2]\n"}, "pyproject.toml", "tool"),
+    ("tool-array-of-tables", {"pyproject.toml": "[[tool]]\nx = 1\n"}, "pyproject.toml", "tool"),
+    ("fastapi-perf-integer", {"pyproject.toml": "[tool]\nfastapi-perf = 5\n"}, "pyproject.toml",
+     "[tool.fastapi-perf]"),
+    ("fastapi-perf-array", {"pyproject.toml": "[[tool.fastapi-perf]]\nselect = []\n"}, "pyproject.toml",
+     "[tool.fastapi-perf]"),
+    ("ruff-integer", {"pyproject.toml": "[tool]\nruff = 5\n"}, "pyproject.toml", "tool.ruff"),
+    ("ruff-lint-integer", {"pyproject.toml": "[tool.ruff]\nlint = 5\n"}, "pyproject.toml", "tool.ruff.lint"),
+    ("ruff-external-integer", {"pyproject.toml": "[tool.ruff]\nexternal = 5\n"}, "pyproject.toml",
+     "tool.ruff.external"),
+    ("ruff-external-string", {"pyproject.toml": '[tool.ruff]\nexternal = "FPF"\n'}, "pyproject.toml",
+     "tool.ruff.external"),
+    ("ruff-lint-external-table", {"pyproject.toml": "[tool.ruff.lint]\nexternal = { a = 1 }\n"}, "pyproject.toml",
+     "tool.ruff.lint.external"),
+    ("ruff-lint-external-integers", {"pyproject.toml": "[tool.ruff.lint]\nexternal = [1]\n"}, "pyproject.toml",
+     "tool.ruff.lint.external"),
+    ("ruff-toml-lint", {"pyproject.toml": "[project]\nname = 'x'\n", "ruff.toml": "lint = 5\n"}, "ruff.toml", "lint"),
+    ("ruff-toml-external", {"pyproject.toml": "[project]\nname = 'x'\n", "ruff.toml": "[lint]\nexternal = 5\n"},
+     "ruff.toml", "lint.external"),
+    ("ruff-toml-invalid", {"pyproject.toml": "[project]\nname = 'x'\n", "ruff.toml": "lint = [\n"}, "ruff.toml",
+     "not valid TOML"),
+    ("invalid-toml", {"pyproject.toml": FPF + "select = [\n"}, "pyproject.toml", "not valid TOML"),
+    ("not-utf-8", {"pyproject.toml": FPF.encode() + b"allow = ['\xff']\n"}, "pyproject.toml", "not UTF-8"),
+    ("nested-too-deeply", {"pyproject.toml": "x = " + "[" * 5000 + "]" * 5000 + "\n"}, "pyproject.toml",
+     "cannot read"),
+    ("directory", {"pyproject.toml": "DIR"}, "pyproject.toml", "not a file"),
+    ("per-file-ignores-integer", {"pyproject.toml": FPF + "per-file-ignores = 5\n"}, "pyproject.toml",
+     "per-file-ignores"),
+    ("per-file-ignores-value", {"pyproject.toml": FPF + '[tool.fastapi-perf.per-file-ignores]\n"tests/*" = 5\n'},
+     "pyproject.toml", "per-file-ignores.tests/*"),
+    ("per-file-ignores-table", {"pyproject.toml": FPF + '[tool.fastapi-perf.per-file-ignores]\n"t/*" = { a = 1 }\n'},
+     "pyproject.toml", "per-file-ignores.t/*"),
+    ("per-file-ignores-unknown-code", {"pyproject.toml": FPF + '[tool.fastapi-perf.per-file-ignores]\n"t/*" = ["FPF999"]\n'},
+     "pyproject.toml", "per-file-ignores.t/*"),
+    ("extend-blocking-table-value", {"pyproject.toml": FPF + '[tool.fastapi-perf.extend-blocking]\n"a.b" = 5\n'},
+     "pyproject.toml", "extend-blocking"),
+    ("unsafe-fixes-string", {"pyproject.toml": FPF + 'unsafe-fixes = "yes"\n'}, "pyproject.toml", "unsafe-fixes"),
+    ("unsafe-fixes-integer", {"pyproject.toml": FPF + "unsafe-fixes = 1\n"}, "pyproject.toml", "unsafe-fixes"),
+    ("output-format-integer", {"pyproject.toml": FPF + "output-format = 5\n"}, "pyproject.toml", "output-format"),
+    ("output-format-array", {"pyproject.toml": FPF + "output-format = []\n"}, "pyproject.toml", "output-format"),
+    ("output-format-unknown", {"pyproject.toml": FPF + 'output-format = "xml"\n'}, "pyproject.toml", "output-format"),
+    ("select-unknown-code", {"pyproject.toml": FPF + 'select = ["FPF999"]\n'}, "pyproject.toml", "select"),
+    ("ignore-unknown-prefix", {"pyproject.toml": FPF + 'ignore = ["FPF9"]\n'}, "pyproject.toml", "ignore"),
+    ("extend-select-not-a-code", {"pyproject.toml": FPF + 'extend-select = ["XYZ"]\n'}, "pyproject.toml",
+     "extend-select"),
+    *[(f"{key}-{kind}", {"pyproject.toml": FPF + f"{key} = {value}\n"}, "pyproject.toml", key)
+      for key in LIST_KEYS for kind, value in WRONG.items()],
+]
+
+
+@pytest.mark.parametrize(("files", "named", "key"), [pytest.param(*c[1:], id=c[0]) for c in CONFIG_CASES])
+def test_bad_configuration_is_an_error_naming_key_and_file(tmp_path: Path, monkeypatch, capsys,
+                                                           files: dict[str, str | bytes], named: str, key: str):
+    import ast
+
+    from flake8_fastapi_perf import cli
+    from flake8_fastapi_perf.plugin import Plugin
+
+    for name, content in files.items():
+        if content == "DIR":
+            (tmp_path / name).mkdir()
+        elif isinstance(content, bytes):
+            (tmp_path / name).write_bytes(content)
+        else:
+            (tmp_path / name).write_text(content)
+    app = tmp_path / "app.py"
+    app.write_text(BLOCKING)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["check", "--no-cache", "app.py"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    [line] = captured.err.splitlines()
+    assert line.startswith(f"fastapi-perf: error: {tmp_path / named}: ") and key in line, line
+    [finding] = list(Plugin(ast.parse(BLOCKING), str(app)).run())
+    assert finding[:2] == (1, 0) and finding[2] == f"FPF000 configuration error: {line.split(': ', 2)[2]}"
+
+
+@pytest.mark.parametrize("value", ['["FPF1", "FPF000", "FPF", "fpf101"]', '"FPF10"', "[]"])
+def test_codes_and_prefixes_of_rules_are_accepted(tmp_path: Path, monkeypatch, value: str):
+    from flake8_fastapi_perf.config import load_pyproject
+
+    (tmp_path / "pyproject.toml").write_text(FPF + f"select = {value}\nignore = {value}\n")
+    load_pyproject(tmp_path / "pyproject.toml")
