@@ -95,6 +95,114 @@ def no_traceback(stderr: str) -> None:
     assert "Traceback" not in stderr, stderr
 
 
+# -- the flake8 plugin never raises into flake8 --------------------------------------------------
+
+def flake8_tree(root: Path) -> None:
+    """20 files with one FPF101 and one E225 each, and one the plugin cannot check."""
+    root.mkdir()
+    for i in range(20):
+        (root / f"good{i:02d}.py").write_text(BLOCKING + "\n\nx=1\n")
+    (root / "bad.py").write_text(call_next_chain())
+
+
+@pytest.mark.parametrize("options", [[], ["-j1"], ["--select", "E"], ["-j1", "--select", "E"]],
+                         ids=["jobs", "j1", "select-E", "j1-select-E"])
+def test_flake8_run_survives_a_file_the_plugin_cannot_check(tmp_path: Path, options: list[str]):
+    root = tmp_path / "tree"
+    flake8_tree(root)
+    proc = flake8("--isolated", *options, ".", cwd=root)
+    no_traceback(proc.stderr)
+    assert "failed during execution" not in proc.stdout + proc.stderr
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    good = [f"./good{i:02d}.py" for i in range(20)]
+    if "E" in options:
+        assert sorted(line.split(":")[0] for line in lines if " E225 " in line) == good
+        assert not [line for line in lines if " FPF" in line]
+    else:
+        assert sorted(line.split(":")[0] for line in lines if " FPF101 " in line) == good
+        assert [line for line in lines if "FPF000" in line] == [
+            "./bad.py:1:1: FPF000 internal error: RecursionError (expressions nested too deeply); "
+            "this file was not checked"
+        ]
+
+
+@pytest.mark.parametrize("source", [method_chain(), call_next_chain()], ids=["method-chain", "call-next"])
+def test_plugin_turns_a_recursion_error_into_one_finding(source: str):
+    import ast
+
+    from flake8_fastapi_perf.plugin import Plugin
+
+    results = list(Plugin(ast.parse(source), "x.py").run())
+    assert results == [
+        (1, 0, "FPF000 internal error: RecursionError (expressions nested too deeply); this file was not checked",
+         Plugin)
+    ]
+
+
+@pytest.mark.parametrize(("exc", "text"), [
+    (MemoryError(), "MemoryError (out of memory)"),
+    (ValueError("bad value\nsecond line"), "ValueError: bad value"),
+    (KeyError("x"), "KeyError: 'x'"),
+    (RuntimeError(), "RuntimeError"),
+], ids=["memory", "value", "key", "no-message"])
+def test_plugin_turns_any_exception_into_one_finding(monkeypatch, exc: Exception, text: str):
+    import ast
+
+    from flake8_fastapi_perf import plugin
+
+    def check_tree(*args, **kwargs):
+        raise exc
+
+    monkeypatch.setattr(plugin, "check_tree", check_tree)
+    results = list(plugin.Plugin(ast.parse(BLOCKING), "x.py").run())
+    assert results == [(1, 0, f"FPF000 internal error: {text}; this file was not checked", plugin.Plugin)]
+
+
+# -- one file's internal error never takes a run of the command line down ------------------------
+
+def test_check_source_contains_every_internal_error(tmp_path: Path, monkeypatch):
+    from flake8_fastapi_perf import checker
+    from flake8_fastapi_perf.rules import blocking
+
+    def broken(*args, **kwargs):
+        raise MemoryError
+
+    path = tmp_path / "app.py"
+    path.write_text(BLOCKING + "    open('x')  # noqa: FPF103\n")
+    index = ProjectIndex.build([str(path)], [str(tmp_path)])
+    for target, name, projects in [(blocking, "check", (None, index)), (checker, "filter_noqa", (None, index)),
+                                   (ProjectIndex, "register", (index,))]:
+        with monkeypatch.context() as patch:
+            patch.setattr(target, name, broken)
+            for project in projects:
+                result = check_source(path.read_bytes(), str(path), Settings(), project=project)
+                assert result.error == (f"{path}:1:1: FPF000 internal error: MemoryError (out of memory); "
+                                        "this file was not checked"), name
+                assert result.internal and result.diagnostics == []
+    # the index forgot what the broken checks derived: the next check is a clean one
+    result = check_source(path.read_bytes(), str(path), Settings(), project=index)
+    assert result.error is None and [d.code for d in result.diagnostics] == ["FPF101"]
+
+
+def twenty_files(root: Path, bad: str = "boom.py", bad_text: str = BLOCKING) -> None:
+    """19 files with one FPF101 each and ``bad``: as many files as make --jobs use a pool."""
+    root.mkdir(exist_ok=True)
+    for i in range(19):
+        (root / f"good{i:02d}.py").write_text(BLOCKING)
+    (root / bad).write_text(bad_text)
+
+
+def raise_for(name: str, real, exc: Exception):  # type: ignore[no-untyped-def]
+    """``real``, except that it raises ``exc`` when its first argument (a ctx, a source, ...) is
+    about the file ``name``."""
+    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if any(name in str(getattr(a, "filename", a)) for a in args[:3]):
+            raise exc
+        return real(*args, **kwargs)
+    return wrapper
+
+
 # -- configuration values of any wrong type: an error naming the key and the file, never a crash ---
 
 FPF = "[tool.fastapi-perf]\n"

@@ -407,7 +407,7 @@ class ProjectIndex:
         tree = _parse(source, self._files.get(path, path)) if source is not None else None
         try:
             info = ModuleInfo(tree) if tree is not None else None
-        except RecursionError:
+        except (RecursionError, MemoryError):  # as _parse: that module cannot be read, this check goes on
             info = None
         if info is None:
             self._exports[path] = None
@@ -455,6 +455,12 @@ class ProjectIndex:
         elif known is None and path in self._digests and self._digests.pop(path) != hash(source):
             self._forget(path)
         self._sources[path] = source
+
+    def discard(self, filename: str) -> None:
+        """An internal error stopped the check of ``filename`` midway: forget what was derived
+        (the names resolved, the chains learnt, the indexes of the live modules), as for a
+        changed text, so that no other file's findings depend on how far that check got."""
+        self._forget(_norm(filename))
 
     def _forget(self, path: str) -> None:
         module = self._live.get(path)
