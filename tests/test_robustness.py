@@ -203,6 +203,189 @@ def raise_for(name: str, real, exc: Exception):  # type: ignore[no-untyped-def]
     return wrapper
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("where", ["rule", "process"])
+def test_an_internal_error_is_one_line_and_the_run_goes_on(tmp_path: Path, monkeypatch, capsys, jobs: str,
+                                                           where: str):
+    from flake8_fastapi_perf import checker, cli
+    from flake8_fastapi_perf.rules import blocking
+
+    twenty_files(tmp_path / "tree")
+    if where == "rule":  # inside check_source: contained there
+        monkeypatch.setattr(blocking, "check", raise_for("boom.py", blocking.check, ValueError("boom\nmore")))
+    else:  # around it: contained by the command line's per-file guard
+        monkeypatch.setattr(checker, "check_source", raise_for("boom.py", checker.check_source, ValueError("boom")))
+    monkeypatch.setenv("FASTAPI_PERF_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path / "tree")
+    for _ in range(2):  # the second run from the cache; a crash is not kept in it
+        assert cli.main(["check", "-j", jobs, "."]) == 2
+        out, err = capsys.readouterr()
+        assert sorted(f[0] for f in parse_findings(out)) == [f"./good{i:02d}.py" for i in range(19)]
+        assert err.splitlines() == ["./boom.py:1:1: FPF000 internal error: ValueError: boom; this file was not checked",
+                                    "Found 19 findings."]
+        assert any((tmp_path / "cache").rglob("*"))  # the cache was written
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_fixer_crash_leaves_the_file_and_the_run_goes_on(tmp_path: Path, monkeypatch, capsys, jobs: str):
+    from flake8_fastapi_perf import cli
+    from flake8_fastapi_perf.fixes import engine
+
+    twenty_files(tmp_path / "tree")
+    monkeypatch.setattr(engine, "fix_source", raise_for("boom.py", engine.fix_source, RecursionError()))
+    monkeypatch.chdir(tmp_path / "tree")
+    assert cli.main(["check", "--no-cache", "-j", jobs, "--fix", "."]) == 2
+    out, err = capsys.readouterr()
+    assert parse_findings(out)[0][:4] == ("./boom.py", 5, 5, "FPF101")  # its finding stays
+    assert err.splitlines() == [
+        "./boom.py:1:1: FPF000 internal error: RecursionError (expressions nested too deeply); "
+        "the file was left unchanged",
+        "Fixed 19 findings (1 remaining)",
+    ]
+    assert (tmp_path / "tree" / "boom.py").read_text() == BLOCKING
+    assert (tmp_path / "tree" / "good00.py").read_text() == FIXED
+
+
+def test_a_crash_computing_fixes_for_the_output_keeps_the_findings(tmp_path: Path, monkeypatch, capsys):
+    import json
+
+    from flake8_fastapi_perf import cli
+    from flake8_fastapi_perf.fixes import edits
+
+    twenty_files(tmp_path / "tree")
+    monkeypatch.setattr(edits, "with_fixes", raise_for("boom.py", edits.with_fixes, ValueError("no fix")))
+    monkeypatch.chdir(tmp_path / "tree")
+    assert cli.main(["check", "--no-cache", "-j1", "--output-format", "json", "."]) == 2
+    out, err = capsys.readouterr()
+    findings = {Path(f["filename"]).name: f for f in json.loads(out)}
+    assert len(findings) == 20 and findings["boom.py"]["fix"] is None and findings["good00.py"]["fix"] is not None
+    assert err.splitlines() == [
+        "./boom.py:1:1: FPF000 internal error: ValueError: no fix; its findings are shown without fixes"
+    ]
+
+
+@pytest.mark.parametrize("jobs", ["0", "1"])
+def test_fix_run_with_files_too_deep_for_libcst(tmp_path: Path, jobs: str):
+    """The issue's reproducer: a 400-term expression and a 400-branch elif in async defs."""
+    root = tmp_path / "tree"
+    twenty_files(root, "deep_expr.py", deep_expression())
+    (root / "deep_elif.py").write_text(deep_elif())
+    cache = tmp_path / "cache"
+    proc = fastapi_perf("check", "--fix", "-j", jobs, ".", cwd=root, env={"FASTAPI_PERF_CACHE_DIR": str(cache)})
+    no_traceback(proc.stderr)
+    assert proc.returncode == 2
+    errors = [line for line in proc.stderr.splitlines() if " FPF000 " in line]
+    assert sorted(line.split(":")[0] for line in errors) == ["./deep_elif.py", "./deep_expr.py"]
+    assert proc.stderr.splitlines()[-1] == "Fixed 19 findings (2 remaining)"
+    assert (root / "deep_expr.py").read_text() == deep_expression()
+    assert (root / "deep_elif.py").read_text() == deep_elif()
+    assert (root / "good00.py").read_text() == FIXED
+    assert any(cache.rglob("*"))
+
+
+def test_traceback_only_when_asked(tmp_path: Path):
+    (tmp_path / "bad.py").write_text(call_next_chain())
+    plain = fastapi_perf("check", "--no-cache", "bad.py", cwd=tmp_path)
+    assert plain.returncode == 2
+    assert plain.stderr == ("bad.py:1:1: FPF000 internal error: RecursionError (expressions nested too deeply); "
+                            "this file was not checked\n")
+    asked = fastapi_perf("check", "--no-cache", "bad.py", cwd=tmp_path, env={"FASTAPI_PERF_TRACEBACK": "1"})
+    assert asked.returncode == 2
+    assert "Traceback (most recent call last)" in asked.stderr and "RecursionError" in asked.stderr
+    assert asked.stderr.splitlines()[-1] == plain.stderr.strip()
+
+
+# -- exit codes: 2 for any error, whatever escapes --------------------------------------------------
+
+@pytest.mark.parametrize(("exc", "code", "line"), [
+    (RuntimeError("kaput\nmore"), 2, "fastapi-perf: error: internal error: RuntimeError: kaput"),
+    (MemoryError(), 2, "fastapi-perf: error: internal error: MemoryError (out of memory)"),
+    (KeyboardInterrupt(), 130, "fastapi-perf: interrupted"),
+], ids=["bug", "memory", "interrupt"])
+def test_whatever_escapes_a_run_is_one_line_and_its_exit_code(tmp_path: Path, monkeypatch, capsys, exc, code, line):
+    from flake8_fastapi_perf import cli
+
+    def report(self):  # type: ignore[no-untyped-def]
+        raise exc
+
+    (tmp_path / "app.py").write_text(BLOCKING)
+    monkeypatch.setattr(cli._Run, "report", report)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["check", "--no-cache", "app.py"]) == code
+    assert capsys.readouterr().err.splitlines() == [line]
+
+
+def test_a_crash_of_the_command_exits_2_not_1(tmp_path: Path):
+    """Through the console entry point (``_exit_now``), as the installed command runs."""
+    (tmp_path / "app.py").write_text(BLOCKING)
+    code = ("import sys; from flake8_fastapi_perf import cli\n"
+            "def report(self): raise ZeroDivisionError('division by zero')\n"
+            "cli._Run.report = report\nsys.argv[1:] = ['check', '--no-cache', 'app.py']\ncli.console_main()\n")
+    proc = run([sys.executable, "-c", code], cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr == "fastapi-perf: error: internal error: ZeroDivisionError: division by zero\n"
+
+
+# -- stdin with --fix: the fixed text or the input unchanged, never a part -------------------------
+
+def clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("FLAKE8", "FASTAPI_PERF"))}
+
+
+def fix_stdin(source: bytes, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = clean_env()
+    return subprocess.run(
+        [sys.executable, "-c", "from flake8_fastapi_perf.cli import console_fix_main; console_fix_main()",
+         "--no-cache", *args, "-"],
+        cwd=cwd, input=source, capture_output=True, env=env, timeout=300, check=False,
+    )
+
+
+@pytest.mark.parametrize("case", ["too-deep", "syntax-error", "bad-option", "bad-config"])
+def test_stdin_failure_prints_the_input_unchanged(tmp_path: Path, case: str):
+    source = deep_expression().replace("\n", "\r\n").encode()  # byte for byte: CRLF kept
+    args: list[str] = []
+    if case == "syntax-error":
+        source = b"\xef\xbb\xbfimport time\r\nasync def f(:\r\n    time.sleep(1)\r\n"
+    elif case == "bad-option":
+        source, args = BLOCKING.encode(), ["--select", "XYZ"]
+    elif case == "bad-config":
+        source = BLOCKING.encode()
+        (tmp_path / "pyproject.toml").write_text("[tool.fastapi-perf]\nselect = 5\n")
+    proc = fix_stdin(source, *args, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stdout == source
+    assert b"Traceback" not in proc.stderr
+
+
+def test_stdin_fix_prints_the_fixed_text_once(tmp_path: Path, monkeypatch, capsysbinary):
+    from flake8_fastapi_perf import cli
+
+    written: list[bytes | str] = []
+    real = cli.write_stdout
+    monkeypatch.setattr(cli, "write_stdout", lambda data: (written.append(data), real(data))[1])
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(BLOCKING.encode())))
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["check", "--no-cache", "--fix", "-"]) == 0
+    assert written == [FIXED.encode()]
+    assert capsysbinary.readouterr().out == FIXED.encode()
+
+
+def test_stdin_fix_crash_after_reading_prints_the_input(tmp_path: Path, monkeypatch, capsysbinary):
+    from flake8_fastapi_perf import cli
+
+    def report(self):  # type: ignore[no-untyped-def]
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr(cli._Run, "report", report)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(BLOCKING.encode())))
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["check", "--no-cache", "--fix", "-"]) == 2
+    captured = capsysbinary.readouterr()
+    assert captured.out == BLOCKING.encode()
+    assert captured.err == b"fastapi-perf: error: internal error: RuntimeError: kaput\n"
+
+
 # -- configuration values of any wrong type: an error naming the key and the file, never a crash ---
 
 FPF = "[tool.fastapi-perf]\n"
@@ -296,3 +479,160 @@ def test_codes_and_prefixes_of_rules_are_accepted(tmp_path: Path, monkeypatch, v
 
     (tmp_path / "pyproject.toml").write_text(FPF + f"select = {value}\nignore = {value}\n")
     load_pyproject(tmp_path / "pyproject.toml")
+
+
+@pytest.mark.parametrize(("option", "value", "named"), [
+    ("--select", "XYZ", "--select"),
+    ("--select", "FPF101,FPF999", "--select"),
+    ("--ignore", "FPF9999", "--ignore"),
+    ("--ignore", "FPF9", "--ignore"),
+    ("--extend-select", "FPF6", "--extend-select"),
+    ("--per-file-ignores", "a.py:XYZ", "--per-file-ignores a.py"),
+    ("--per-file-ignores", "tests/*:FPF1;a.py:FPF999", "--per-file-ignores a.py"),
+    ("--per-file-ignores", "a.py:", "--per-file-ignores"),
+])
+def test_unknown_codes_on_the_command_line_are_errors(tmp_path: Path, monkeypatch, capsys, option, value, named):
+    from flake8_fastapi_perf import cli
+
+    (tmp_path / "app.py").write_text(BLOCKING)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["check", "--no-cache", option, value, "app.py"]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"fastapi-perf: error: {named}: "), line
+
+
+def test_known_codes_on_the_command_line_still_work(tmp_path: Path, monkeypatch, capsys):
+    from flake8_fastapi_perf import cli
+
+    (tmp_path / "app.py").write_text(BLOCKING)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["check", "--no-cache", "--select", "FPF1,fpf000", "--ignore", "FPF5",
+                     "--per-file-ignores", "tests/*:FPF", "app.py"]) == 1
+    assert cli.main(["check", "--no-cache", "--ignore", "FPF101", "app.py"]) == 0
+
+
+# -- file names are shown escaped in every format ---------------------------------------------------
+
+#: Names that would inject a fake finding or a GitHub workflow command, colour the terminal,
+#: break or reorder a line, or are not UTF-8 (bytes); each file holds one FPF101 with a fix.
+HOSTILE = ["a\n::error file=x::pwned.py", "\x1b[31mred.py", "b\u2028c\u202e\x7f\x85.py", b"d\xff.py"]
+RAW = ["\n::error", "\x1b", "\u2028", "\u202e", "\x7f", "\x85", "\udcff"]
+
+
+def hostile_tree(root: Path) -> list[str]:
+    """The HOSTILE files, and an unparsable ``e<ESC>[2J.py`` (an error line on stderr); the names
+    as ``os.listdir`` gives them."""
+    root.mkdir()
+    for name in HOSTILE:
+        path = os.path.join(os.fsencode(root), name if isinstance(name, bytes) else os.fsencode(name))
+        with open(path, "wb") as fh:
+            fh.write(BLOCKING.encode())
+    (root / "e\x1b[2J.py").write_text("async def f(:\n")
+    return sorted(os.fsdecode(n if isinstance(n, bytes) else n.encode()) for n in HOSTILE)
+
+
+@pytest.mark.parametrize("output_format", ["concise", "full", "json", "json-lines", "github", "sarif",
+                                           "statistics", "diff"])
+def test_file_names_are_escaped_in_every_format(tmp_path: Path, monkeypatch, capsys, output_format: str):
+    import json
+
+    from flake8_fastapi_perf import cli
+    from flake8_fastapi_perf.output import escape
+
+    names = hostile_tree(tmp_path / "tree")
+    monkeypatch.chdir(tmp_path / "tree")
+    args = ["check", "--no-cache", "-j1", "."]
+    if output_format == "statistics":
+        args.append("--statistics")
+    elif output_format == "diff":
+        args.append("--diff")
+    else:
+        args += ["--output-format", output_format]
+    assert cli.main(args) == 2  # the unparsable file
+    out, err = capsys.readouterr()
+    for raw in RAW:
+        assert raw not in out and raw not in err, (raw, out, err)
+    assert err.splitlines()[0] == "./e\\x1b[2J.py:1:13: FPF000 cannot parse: invalid syntax"
+    shown = [escape(f"./{name}") for name in names]
+    if output_format == "concise":
+        assert [line.split(":5:5: FPF101 ")[0] for line in out.splitlines()] == shown
+    elif output_format == "full":
+        assert [line.split(":5:5: FPF101 ")[0] for line in out.splitlines() if ":5:5: FPF101 " in line] == shown
+    elif output_format in ("json", "json-lines"):
+        items = json.loads(out) if output_format == "json" else [json.loads(line) for line in out.splitlines()]
+        assert sorted(item["filename"] for item in items) == sorted(os.path.abspath(name) for name in names)
+    elif output_format == "github":
+        lines = out.splitlines()
+        assert len(lines) == 4 and all(line.startswith("::warning title=FPF101,file=") for line in lines)
+        assert "::warning title=FPF101,file=a\\n%3A%3Aerror file=x%3A%3Apwned.py,line=5," in out
+    elif output_format == "sarif":
+        results = json.loads(out)["runs"][0]["results"]
+        uris = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results)
+        assert uris == sorted(["a%0A%3A%3Aerror%20file%3Dx%3A%3Apwned.py", "%1B%5B31mred.py",
+                               "b%E2%80%A8c%E2%80%AE%7F%C2%85.py", "d%FF.py"])
+    elif output_format == "statistics":
+        assert out.splitlines()[0].split("\t")[:2] == ["4", "FPF101"]
+    else:  # --diff: the headers name the files
+        headers = sorted(line[4:] for line in out.splitlines() if line.startswith("--- "))
+        assert headers == sorted(f"a/{name}" for name in shown)
+
+
+# -- closed, full and broken standard streams ------------------------------------------------------
+
+COMMAND = [sys.executable, "-m", "flake8_fastapi_perf.cli"]
+
+
+def closed(fd: int, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """The command with file descriptor ``fd`` closed (``>&-`` or ``2>&-``)."""
+    return subprocess.run(["sh", "-c", f'exec "$@" {fd}>&-', "sh", *COMMAND, *args], cwd=cwd, env=clean_env(),
+                          stdout=None if fd == 1 else subprocess.PIPE, stderr=None if fd == 2 else subprocess.PIPE,
+                          text=True, timeout=300, check=False)
+
+
+@pytest.mark.parametrize("args", [["check", "--no-cache", "app.py"], ["rule", "--all"]], ids=["check", "rule"])
+def test_closed_stdout_is_an_error(tmp_path: Path, args: list[str]):
+    (tmp_path / "app.py").write_text(BLOCKING)
+    proc = closed(1, *args, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[-1] == "fastapi-perf: error: cannot write to stdout: it is closed"
+    no_traceback(proc.stderr)
+
+
+def test_closed_stderr_is_no_crash(tmp_path: Path):
+    (tmp_path / "app.py").write_text(BLOCKING)
+    proc = closed(2, "check", "--no-cache", "app.py", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert [f[3] for f in parse_findings(proc.stdout)] == ["FPF101"]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+def test_full_disk_on_stdout_is_an_error(tmp_path: Path):
+    (tmp_path / "app.py").write_text(BLOCKING)
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([*COMMAND, "check", "--no-cache", "app.py"], cwd=tmp_path, env=clean_env(), stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=300, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == ["Found 1 finding.",
+                                        "fastapi-perf: error: cannot write to stdout: No space left on device"]
+
+
+@pytest.mark.parametrize(("files", "args", "code", "stderr"), [
+    ({"app.py": BLOCKING}, [], 1, "Found 1 finding.\n"),
+    ({"app.py": FIXED}, ["--output-format", "json"], 0, ""),  # "[]" is written: the verdict stays "clean"
+    ({"app.py": BLOCKING, "bad.py": "async def f(:\n"}, [], 2,
+     "bad.py:1:13: FPF000 cannot parse: invalid syntax\nFound 1 finding.\n"),
+], ids=["findings", "clean", "error"])
+def test_a_reader_gone_away_is_no_error(tmp_path: Path, files: dict[str, str], args: list[str], code: int,
+                                        stderr: str):
+    """``check | head -0``: the pipe breaks at the first write; the run exits with its verdict."""
+    for name, content in files.items():
+        (tmp_path / name).write_text(content)
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is written: every write breaks the pipe
+    try:
+        proc = subprocess.run([*COMMAND, "check", "--no-cache", *args, *sorted(files)], cwd=tmp_path,
+                              env=clean_env(), stdout=write, stderr=subprocess.PIPE, text=True, timeout=300,
+                              check=False)
+    finally:
+        os.close(write)
+    assert (proc.returncode, proc.stderr) == (code, stderr)
