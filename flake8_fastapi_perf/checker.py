@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import os
+import sys
+import traceback
 import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -31,16 +34,50 @@ def check_tree(tree: ast.Module, settings: Settings, filename: str = "<unknown>"
     """
     ctx = ModuleContext(tree, settings, filename, project)
     found: list[Diagnostic] = []
-    for family in FAMILIES:
-        for diagnostic in family.check(ctx):
-            if settings.is_enabled(diagnostic.code, filename):
-                found.append(diagnostic)
-    if project is not None and found:
-        found = project.drop_outside_requests(ctx, found)
-    elif project is None:
-        ctx.module.dispose()  # free the scopes now, not at the next cyclic GC (flake8: file after file)
+    try:
+        for family in FAMILIES:
+            for diagnostic in family.check(ctx):
+                if settings.is_enabled(diagnostic.code, filename):
+                    found.append(diagnostic)
+        if project is not None and found:
+            found = project.drop_outside_requests(ctx, found)
+    finally:
+        if project is None:
+            ctx.module.dispose()  # free the scopes now, not at the next cyclic GC (flake8: file after file)
     found.sort(key=Diagnostic.sort_key)
     return found
+
+
+#: Internal errors that are no bug of one line of code, in plain words.
+_REASONS = ((RecursionError, "expressions nested too deeply"), (MemoryError, "out of memory"))
+
+
+def internal_error(exc: BaseException) -> str:
+    """One line for an exception the analysis did not expect: ``internal error: KeyError: 'x'``,
+    or for a RecursionError or MemoryError ``internal error: RecursionError (expressions nested
+    too deeply)``.  The front ends add what became of the file."""
+    name = type(exc).__name__
+    for kind, reason in _REASONS:
+        if isinstance(exc, kind):
+            return f"internal error: {name} ({reason})"
+    lines = str(exc).strip().splitlines()
+    return f"internal error: {name}: {lines[0]}" if lines else f"internal error: {name}"
+
+
+def print_traceback(exc: BaseException) -> None:
+    """With ``FASTAPI_PERF_TRACEBACK=1`` in the environment, the traceback of an internal error
+    on stderr (for a bug report); else nothing."""
+    if os.environ.get("FASTAPI_PERF_TRACEBACK", "") not in ("", "0") and sys.stderr is not None:
+        try:
+            traceback.print_exception(exc, file=sys.stderr)
+        except (OSError, ValueError):
+            pass
+
+
+def internal_error_line(filename: str, exc: BaseException, what: str = "this file was not checked") -> str:
+    """``path:1:1: FPF000 internal error: ...; <what>`` (and the traceback, see ``print_traceback``)."""
+    print_traceback(exc)
+    return f"{filename}:1:1: FPF000 {internal_error(exc)}; {what}"
 
 
 def may_have_findings(source: bytes) -> bool:
@@ -54,6 +91,7 @@ class FileResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     error: str | None = None  # one line, "path:line:col: FPF000 ..."
     parsed: bool = False
+    internal: bool = False  # the error is an internal error (a crash: not a result to keep)
 
 
 def _syntax_error_line(filename: str, exc: SyntaxError) -> str:
@@ -78,14 +116,28 @@ def check_source(source: bytes, filename: str, settings: Settings, prefilter: bo
 
     With ``project``, a file the index already parsed (for an importer) is not parsed again,
     and the tree parsed here is handed to the index for later importers.  ``on_disk``: ``source``
-    is the file's text as read from it (not stdin): the index may then drop it and read it again."""
-    if project is None:
-        return _check_source(source, filename, settings, prefilter, None)
-    project.update_source(filename, source, on_disk=on_disk)  # on_disk: the file's own text
+    is the file's text as read from it (not stdin): the index may then drop it and read it again.
+
+    Never raises (but KeyboardInterrupt): an exception of the analysis, a RecursionError or a
+    MemoryError included, is the file's one ``FPF000 internal error`` line, and the index
+    forgets what it derived meanwhile (``ProjectIndex.discard``), so no other file's findings
+    depend on how far this check got."""
     try:
-        return _check_source(source, filename, settings, prefilter, project)
-    finally:
-        project.release(filename)  # also for a file skipped or not parsed: its text may go
+        if project is None:
+            return _check_source(source, filename, settings, prefilter, None)
+        project.update_source(filename, source, on_disk=on_disk)  # on_disk: the file's own text
+        try:
+            return _check_source(source, filename, settings, prefilter, project)
+        finally:
+            project.release(filename)  # also for a file skipped or not parsed: its text may go
+    except Exception as exc:  # RecursionError and MemoryError are Exceptions too
+        error = internal_error_line(filename, exc)
+        if project is not None:
+            try:
+                project.discard(filename)
+            except Exception:  # pragma: no cover - the error line is what matters now
+                pass
+        return FileResult(filename, error=error, internal=True)
 
 
 def _check_source(source: bytes, filename: str, settings: Settings, prefilter: bool,
@@ -111,17 +163,13 @@ def _check_source(source: bytes, filename: str, settings: Settings, prefilter: b
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         result.error = f"{filename}:1:1: FPF000 cannot parse: {detail}"
         return result
-    except (RecursionError, MemoryError) as exc:
+    except (RecursionError, MemoryError) as exc:  # Python's own parser gave up: it cannot be parsed
         result.error = f"{filename}:1:1: FPF000 cannot parse: {type(exc).__name__} (nesting too deep)"
         return result
     result.parsed = True
-    try:
-        if project is not None:
-            project.register(filename, tree, source)
-        diagnostics = check_tree(tree, settings, filename, project)
-    except RecursionError:
-        result.error = f"{filename}:1:1: FPF000 analysis stopped: expressions nested too deeply"
-        return result
+    if project is not None:
+        project.register(filename, tree, source)
+    diagnostics = check_tree(tree, settings, filename, project)
     if diagnostics:
         diagnostics = filter_noqa(diagnostics, source, tree)
     result.diagnostics = diagnostics

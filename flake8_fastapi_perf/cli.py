@@ -10,6 +10,12 @@
                                       ``output-format`` in [tool.fastapi-perf])
     --statistics                      a count per code instead of the findings
     rule --output-format json         the rule(s) as JSON, like ``ruff rule --output-format json``
+
+Exit codes: 0 nothing found, 1 findings, 2 any error: a usage or configuration error, a file that
+cannot be read or parsed, an internal error (a crash) in one file, output that cannot be written.
+A file's problem is one ``path:line:col: FPF000 ...`` line on stderr and the other files are
+still checked; an internal error prints its traceback too when ``FASTAPI_PERF_TRACEBACK=1``.
+Every line on stderr and every text format shows control characters in file names escaped.
 """
 
 from __future__ import annotations
@@ -24,13 +30,72 @@ from dataclasses import dataclass, field
 from typing import NoReturn
 
 from . import __version__
-from .config import ConfigError, Settings, load_pyproject_cached, settings_for_directory
+from .config import ConfigError, Settings, load_pyproject_cached, parse_codes, settings_for_directory
 from .fileio import WriteRefused, write_atomic
 from .diagnostics import Diagnostic, decode_source
 from .discovery import iter_python_files
-from .output import FORMATS, HUMAN, NEEDS_FIXES, Finding, Options, project_root
+from .output import FORMATS, HUMAN, NEEDS_FIXES, Finding, Options, escape, project_root
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+# -- the standard streams ------------------------------------------------------------------------
+
+class OutputError(Exception):
+    """stdout cannot be written (closed, or failing): the run's output is lost (exit 2)."""
+
+
+_stdout_gone = False  # the reader of stdout went away (a broken pipe): the rest is dropped
+
+
+def write_stdout(data: str | bytes) -> None:
+    """Write ``data`` to stdout, now.  A reader that went away (``check | head``: a broken pipe)
+    is not an error: the rest of the output is dropped, and the run goes on (errors and summary
+    on stderr, the cache) and exits as it would have, 0, 1 or 2.  The reader chose to stop, the
+    verdict on the code stands (ruff, git and grep stop quietly too; exiting 2 would make
+    ``check | head`` fail a CI job under ``pipefail`` that found nothing).  Raises OutputError
+    when stdout is closed (``>&-``) or a write fails otherwise (a full disk)."""
+    global _stdout_gone
+    if _stdout_gone:
+        return
+    stream = sys.stdout
+    if stream is None:  # Python found file descriptor 1 closed at start
+        raise OutputError("cannot write to stdout: it is closed")
+    try:
+        if isinstance(data, bytes):
+            stream.flush()
+            stream.buffer.write(data)
+        else:
+            stream.write(data)
+        stream.flush()
+    except BrokenPipeError:
+        _stdout_gone = True
+        try:  # what is still buffered goes nowhere, not into another BrokenPipeError at exit
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
+    except (OSError, ValueError) as exc:  # ValueError: written after it was closed
+        raise OutputError(f"cannot write to stdout: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def write_stderr(text: str) -> None:
+    """Write ``text`` to stderr, if it can be written at all."""
+    stream = sys.stderr
+    if stream is None:  # closed (``2>&-``): print(file=None) would write to stdout
+        return
+    try:
+        stream.write(text)
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def say(line: str) -> None:
+    """One line on stderr; control characters (in a file name) escaped."""
+    write_stderr(escape(line) + "\n")
+
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -90,9 +155,9 @@ def _per_file_ignores(value: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
         if not item.strip():
             continue
         pattern, sep, codes = item.rpartition(":")
-        if not sep or not pattern.strip():
+        if not sep or not pattern.strip() or not _split(codes):
             raise ConfigError(f"--per-file-ignores: expected PATTERN:CODES, got {item.strip()!r}")
-        pairs.append((pattern.strip(), _split(codes)))
+        pairs.append((pattern.strip(), parse_codes(_split(codes), f"--per-file-ignores {pattern.strip()}")))
     return tuple(pairs)
 
 
@@ -114,8 +179,8 @@ def _unified_diff(path: str, before: bytes, after: bytes) -> str:
         difflib.unified_diff(
             decode_source(before).splitlines(keepends=True),
             decode_source(after).splitlines(keepends=True),
-            fromfile=f"a/{path}",
-            tofile=f"b/{path}",
+            fromfile=f"a/{escape(path)}",
+            tofile=f"b/{escape(path)}",
         )
     )
 
@@ -150,10 +215,10 @@ class _Run:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.fixing = args.fix or args.diff
-        self.cli = Settings(
-            select=_split(args.select),
-            extend_select=_split(args.extend_select),
-            ignore=_split(args.ignore),
+        self.cli = Settings(  # checked as pyproject's: a typo is an error, not a filter of nothing
+            select=parse_codes(_split(args.select), "--select"),
+            extend_select=parse_codes(_split(args.extend_select), "--extend-select"),
+            ignore=parse_codes(_split(args.ignore), "--ignore"),
             per_file_ignores=_per_file_ignores(args.per_file_ignores),
         )
         self.errors: list[str] = []
@@ -169,6 +234,12 @@ class _Run:
         self.cache = None  # the ResultCache of the run, unless --no-cache
         #: a --jobs worker with --fix: leave the writes to the main process (see ``commit``)
         self.defer_writes = False
+        #: stdin with --fix: what was read (printed unchanged on any failure), and what is to be
+        #: printed, once, at the end (``report``): a fixed text or the input, never a part
+        self.stdin_source: bytes | None = None
+        self.stdout_parts: list[bytes] = []
+        self.stdout_written = False
+        self.output_error: str | None = None  # stdout could not be written (see ``emit``)
 
     def resolve_output_format(self) -> None:
         """The command line's --output-format, else the project's ``output-format``, else concise."""
@@ -188,7 +259,7 @@ class _Run:
             if warning not in self.warned:
                 self.warned.add(warning)
                 if not self.quiet_warnings:
-                    print(f"fastapi-perf: warning: {warning}", file=sys.stderr)
+                    say(f"fastapi-perf: warning: {warning}")
         cli = self.cli
         changed = cli.select or cli.extend_select or cli.ignore or cli.per_file_ignores
         return project.merged(cli) if changed else project
@@ -209,10 +280,40 @@ class _Run:
         return path if not is_stdin or path != "-" else os.path.join(os.getcwd(), "-")
 
     def process(self, path: str, is_stdin: bool) -> _Outcome:
+        """Check (and fix) one file.  Never raises but a ConfigError (the run's settings) or
+        KeyboardInterrupt: anything else, a RecursionError or MemoryError included, in this
+        process or a ``--jobs`` worker, is the file's one ``FPF000 internal error`` line; the
+        file is left as it was (stdin with --fix: printed unchanged) and the run goes on."""
+        try:
+            return self._process(path, is_stdin)
+        except ConfigError:
+            raise
+        except Exception as exc:
+            from .checker import internal_error_line
+
+            out = _Outcome(path, errors=[internal_error_line(path, exc)])
+            if self.project is not None:
+                try:
+                    self.project.discard(path)
+                except Exception:  # pragma: no cover - the error line is what matters now
+                    pass
+            if is_stdin and self.args.fix and not self.args.diff and self.stdin_source is not None:
+                out.stdout = self.stdin_source
+            return out
+
+    def _process(self, path: str, is_stdin: bool) -> _Outcome:
         out = _Outcome(path)
         settings = self.settings_for(self._settings_path(path, is_stdin))
         if is_stdin:
-            source = sys.stdin.buffer.read()
+            try:
+                if sys.stdin is None:  # closed when the process started (``<&-``)
+                    raise OSError("stdin is closed")
+                source = sys.stdin.buffer.read()
+            except (OSError, ValueError) as exc:
+                out.errors.append(f"{path}:1:1: FPF000 cannot read: {getattr(exc, 'strerror', None) or exc}")
+                return out
+            if self.stdin_source is None:
+                self.stdin_source = source
         else:
             try:
                 with open(path, "rb") as fh:
@@ -220,14 +321,14 @@ class _Run:
             except OSError as exc:
                 out.errors.append(f"{path}:1:1: FPF000 cannot read: {exc.strerror or exc}")
                 return out
-        from .checker import check_source  # the rules: not needed when every file is cached
+        from .checker import check_source, internal_error_line  # the rules: not needed when every file is cached
 
         project = self.project
         result = check_source(source, path, settings, prefilter=not self.args.no_prefilter, project=project,
                               on_disk=not is_stdin)
         if result.error:
             out.errors.append(result.error)
-        if not is_stdin and self.cache is not None:
+        if not is_stdin and self.cache is not None and not result.internal:  # a crash is not kept
             from .cache import content_hash
 
             out.checked = (result.diagnostics, result.error)
@@ -238,10 +339,15 @@ class _Run:
         remaining = result.diagnostics
         final = source  # the text the remaining findings refer to
         if self.fixing and any(d.code in self.fixable for d in remaining):
-            from .fixes.engine import fix_source  # LibCST is imported only here
+            from .fixes.engine import FixOutcome, fix_source  # LibCST is imported only here
 
-            outcome = fix_source(source, path, settings, unsafe=self.args.unsafe_fixes, project=project,
-                                 on_disk=not is_stdin)
+            try:
+                outcome = fix_source(source, path, settings, unsafe=self.args.unsafe_fixes, project=project,
+                                     on_disk=not is_stdin)
+            except Exception as exc:  # the fixer's bug: the file keeps its text and its findings
+                if project is not None:
+                    project.discard(path)
+                outcome = FixOutcome(source, error=internal_error_line(path, exc, "the file was left unchanged"))
             applied = False
             if outcome.error:
                 out.errors.append(outcome.error)
@@ -263,15 +369,18 @@ class _Run:
                 if outcome.source != source and out.write is None:
                     out.checked = None  # the text checked is not the file's (--diff): check it again
                 final = outcome.source
-        if is_stdin and self.args.fix and not self.args.diff:
-            out.stdout = final
-        out.findings = self.with_fixes(path, settings, final, remaining)
+        out.findings = self.with_fixes(path, settings, final, remaining, out.errors)
         out.final = final
+        if is_stdin and self.args.fix and not self.args.diff:
+            out.stdout = source if out.errors else final  # any failure: the input, unchanged
         if not self.defer_writes:
             self.commit(out)
         return out
 
-    def with_fixes(self, path: str, settings: Settings, final: bytes, remaining: list[Diagnostic]) -> list[Diagnostic]:
+    def with_fixes(self, path: str, settings: Settings, final: bytes, remaining: list[Diagnostic],
+                   errors: list[str]) -> list[Diagnostic]:
+        """``remaining`` with their fixes, for the formats that show them; an exception on the
+        way is an error line in ``errors`` and the findings are shown without fixes."""
         if (
             self.output_format in NEEDS_FIXES
             and not self.args.statistics
@@ -279,13 +388,28 @@ class _Run:
         ):
             from .fixes.edits import with_fixes  # LibCST is imported only here
 
-            return with_fixes(final, path, settings, remaining, self.project)
+            try:
+                return with_fixes(final, path, settings, remaining, self.project)
+            except Exception as exc:
+                from .checker import internal_error_line
+
+                errors.append(internal_error_line(path, exc, "its findings are shown without fixes"))
         return remaining
 
     def from_cache(self, path: str) -> _Outcome | None:
-        """The outcome of ``path`` from the cache, when it holds and no fix is to be made."""
+        """The outcome of ``path`` from the cache, when it holds and no fix is to be made; None
+        also when taking it fails (the file is then checked)."""
         if self.cache is None:
             return None
+        try:
+            return self._from_cache(path)
+        except ConfigError:
+            raise
+        except Exception:
+            return None
+
+    def _from_cache(self, path: str) -> _Outcome | None:
+        assert self.cache is not None
         settings = self.settings_for(path)
         cached = self.cache.get(_norm(path), settings)
         if cached is None:
@@ -301,7 +425,7 @@ class _Run:
             except OSError as exc:
                 out.errors.append(f"{path}:1:1: FPF000 cannot read: {exc.strerror or exc}")
                 return out
-        out.findings = self.with_fixes(path, settings, out.final, diagnostics)
+        out.findings = self.with_fixes(path, settings, out.final, diagnostics, out.errors)
         return out
 
     def commit(self, out: _Outcome) -> None:
@@ -320,7 +444,7 @@ class _Run:
             out.errors.append(f"{out.path}:1:1: FPF000 {exc}")
             out.fixed = out.unsafe_available = 0
             out.final = old
-            out.findings = self.with_fixes(out.path, self.settings_for(out.path), old, out.unfixed)
+            out.findings = self.with_fixes(out.path, self.settings_for(out.path), old, out.unfixed, out.errors)
         else:
             out.checked = None  # the file changed: its next run checks it again
 
@@ -332,21 +456,35 @@ class _Run:
         if out.changed:
             self.changed_files += 1
         if out.diff:
-            sys.stdout.write(out.diff)
+            self.emit(out.diff)
         if out.stdout is not None:
-            sys.stdout.flush()
-            sys.stdout.buffer.write(out.stdout)
-            sys.stdout.flush()
+            self.stdout_parts.append(out.stdout)  # written by report(), at the end, in one piece
         self.findings.extend(Finding(out.path, d, out.final) for d in out.findings)
         if self.cache is not None and out.checked is not None:
             diagnostics, error = out.checked
             self.cache.put(_norm(out.path), self.settings_for(out.path), diagnostics, error, out.deps, out.project_wide,
                            out.digest)
 
+    def emit(self, data: str | bytes) -> None:
+        """Write to stdout (``write_stdout``); a failure is kept for ``report`` (exit 2)."""
+        try:
+            write_stdout(data)
+        except OutputError as exc:
+            self.output_error = self.output_error or str(exc)
+
+    def print_stdin_result(self, unchanged: bool = False) -> None:
+        """stdin with --fix: print the fixed text, or the input after a failure (``unchanged``:
+        the whole run failed), once and in one piece.  Nothing when nothing was read."""
+        if self.stdout_written:
+            return
+        data = self.stdin_source if unchanged else b"".join(self.stdout_parts) if self.stdout_parts else None
+        if data is not None:
+            self.stdout_written = True
+            self.emit(data)
+
     def report(self) -> int:
         args = self.args
         to_stderr = self.args.diff or (self.args.fix and "-" in args.paths)
-        stream = sys.stderr if to_stderr else sys.stdout
         options = Options(fixable=self.fixable, show_fix_status=self.fixing, root=project_root())
         if args.statistics:
             from .output.text import statistics, statistics_json
@@ -354,19 +492,26 @@ class _Run:
             formatter = statistics_json if self.output_format == "json" else statistics
         else:
             formatter = FORMATS[self.output_format]
-        stream.write(formatter(self.findings, options))
-        stream.flush()
+        text = formatter(self.findings, options)
+        if text and to_stderr:
+            write_stderr(text)
+        elif text:
+            self.emit(text)
         for error in self.errors:
-            print(error, file=sys.stderr)
+            say(error)
         remaining = len(self.findings)
         if self.fixing and not args.quiet:
             verb = "Would fix" if args.diff else "Fixed"
             extra = ""
             if self.unsafe_available and not args.unsafe_fixes:
                 extra = f", {self.unsafe_available} unsafe fix{'es' if self.unsafe_available != 1 else ''} available with --unsafe-fixes"
-            print(f"{verb} {self.fixed} finding{'s' if self.fixed != 1 else ''} ({remaining} remaining{extra})", file=sys.stderr)
+            say(f"{verb} {self.fixed} finding{'s' if self.fixed != 1 else ''} ({remaining} remaining{extra})")
         elif not args.quiet and remaining and not args.statistics and self.output_format in HUMAN:
-            print(f"Found {remaining} finding{'s' if remaining != 1 else ''}.", file=sys.stderr)
+            say(f"Found {remaining} finding{'s' if remaining != 1 else ''}.")
+        self.print_stdin_result()
+        if self.output_error:
+            say(f"fastapi-perf: error: {self.output_error}")
+            return EXIT_ERROR
         if self.errors:
             return EXIT_ERROR
         if args.diff:
@@ -429,6 +574,7 @@ def _jobs(value: str) -> int:
 def run_check(args: argparse.Namespace) -> int:
     from .analysis.project import ProjectIndex
 
+    run: _Run | None = None
     try:
         run = _Run(args)
         run.resolve_output_format()
@@ -518,13 +664,44 @@ def run_check(args: argparse.Namespace) -> int:
                         taken += 1
         if run.cache is not None:
             run.cache.save()
+        return run.report()
     except ConfigError as exc:
-        print(f"fastapi-perf: error: {exc}", file=sys.stderr)
+        _echo_stdin(args, run, read=True)
+        say(f"fastapi-perf: error: {exc}")
         return EXIT_ERROR
-    return run.report()
+    except BaseException:  # main() says what it was
+        _echo_stdin(args, run, read=False)
+        raise
+
+
+def _echo_stdin(args: argparse.Namespace, run: _Run | None, read: bool) -> None:
+    """stdin with --fix, when the whole run fails: print the input unchanged, if nothing was
+    printed yet (``read``: read it now if it was not read yet), so that ``fastapi-perf-fix - <
+    app.py > fixed.py`` never leaves a part of a file, or nothing, in ``fixed.py``."""
+    if not (args.fix and not args.diff and "-" in args.paths) or (run is not None and run.stdout_written):
+        return
+    if run is not None and run.stdin_source is not None:
+        run.print_stdin_result(unchanged=True)
+        return
+    if read and sys.stdin is not None:
+        try:
+            write_stdout(sys.stdin.buffer.read())
+        except (OSError, ValueError, OutputError):
+            pass
 
 
 def run_rule(args: argparse.Namespace) -> int:
+    code, text = _rule_output(args)
+    try:
+        write_stdout(text)
+    except OutputError as exc:
+        say(f"fastapi-perf: error: {exc}")
+        return EXIT_ERROR
+    return code
+
+
+def _rule_output(args: argparse.Namespace) -> tuple[int, str]:
+    """(exit code, what to print on stdout) for ``fastapi-perf rule``."""
     from .rules import all_rules
 
     rules = all_rules()
@@ -532,27 +709,23 @@ def run_rule(args: argparse.Namespace) -> int:
         import json
 
         if args.all or not args.code:
-            print(json.dumps([_rule_json(rule) for rule in rules.values()], indent=2))
-            return EXIT_CLEAN
+            return EXIT_CLEAN, json.dumps([_rule_json(rule) for rule in rules.values()], indent=2) + "\n"
         found = rules.get(args.code.upper())
         if found is None:
-            print(f"fastapi-perf: error: unknown rule {args.code!r}", file=sys.stderr)
-            return EXIT_ERROR
-        print(json.dumps(_rule_json(found), indent=2))
-        return EXIT_CLEAN
+            say(f"fastapi-perf: error: unknown rule {args.code!r}")
+            return EXIT_ERROR, ""
+        return EXIT_CLEAN, json.dumps(_rule_json(found), indent=2) + "\n"
     if args.all or not args.code:
+        lines = []
         for code, rule in rules.items():
             fix = f" [fix: {rule.fix}]" if rule.fix else ""
-            print(f"{code}  {rule.name:<34} {rule.summary}{fix}")
-        return EXIT_CLEAN
+            lines.append(f"{code}  {rule.name:<34} {rule.summary}{fix}\n")
+        return EXIT_CLEAN, "".join(lines)
     rule = rules.get(args.code.upper())
     if rule is None:
-        print(f"fastapi-perf: error: unknown rule {args.code!r}", file=sys.stderr)
-        return EXIT_ERROR
-    print(f"# {rule.name} ({rule.code})\n")
-    print(rule.summary + "\n")
-    print(rule.docs())
-    return EXIT_CLEAN
+        say(f"fastapi-perf: error: unknown rule {args.code!r}")
+        return EXIT_ERROR, ""
+    return EXIT_CLEAN, f"# {rule.name} ({rule.code})\n\n{rule.summary}\n\n{rule.docs()}\n"
 
 
 def _rule_json(rule: type) -> dict:
@@ -581,18 +754,31 @@ def fix_main(argv: Sequence[str] | None = None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _build_parser()
-    args = parser.parse_args(argv)
-    if args.command == "check":
-        try:
+    """Run a command; its exit code: 0 clean, 1 findings, 2 any error, 130 interrupted.  Raises
+    nothing but SystemExit (argparse: 2 for a usage error, 0 for --help and --version): an
+    exception that escapes the command (a bug, a RecursionError or MemoryError outside one
+    file's check) is one line on stderr and exit 2, where it was a traceback and exit 1, the
+    code of findings."""
+    global _stdout_gone
+    _stdout_gone = False
+    try:
+        parser = _build_parser()
+        args = parser.parse_args(argv)
+        if args.command == "check":
             return run_check(args)
-        except KeyboardInterrupt:  # Ctrl-C: every file is old or new (write_atomic), no traceback
-            print("fastapi-perf: interrupted", file=sys.stderr)
-            return 130
-    if args.command == "rule":
-        return run_rule(args)
-    parser.print_help()
-    return EXIT_ERROR
+        if args.command == "rule":
+            return run_rule(args)
+        parser.print_help()
+        return EXIT_ERROR
+    except KeyboardInterrupt:  # Ctrl-C: every file is old or new (write_atomic), no traceback
+        say("fastapi-perf: interrupted")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # the last resort
+        from .checker import internal_error, print_traceback
+
+        print_traceback(exc)
+        say(f"fastapi-perf: error: {internal_error(exc)}")
+        return EXIT_ERROR
 
 
 def _exit_now(code: int) -> NoReturn:
@@ -602,7 +788,8 @@ def _exit_now(code: int) -> NoReturn:
     returns; only the standard streams are left to flush."""
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
+            if stream is not None:  # None: closed when the process started (``>&-``)
+                stream.flush()
         except (OSError, ValueError):  # a closed pipe (``| head``) or a closed stream
             pass
     os._exit(code)
@@ -611,8 +798,17 @@ def _exit_now(code: int) -> NoReturn:
 def _command_start() -> None:
     """For a command's process only: its automatic cyclic GC stays off (a check does collect,
     see ``ProjectIndex.session``).  Turned back on after the checks, the GC's first young
-    collection walked every object the run had allocated meanwhile: 0.17 s on open-webui."""
+    collection walked every object the run had allocated meanwhile: 0.17 s on open-webui.
+    A character the terminal's encoding cannot show (a name in a message, under a Latin-1
+    locale) is printed as a backslash escape instead of ending the run."""
     gc.disable()
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (OSError, ValueError):
+                pass
 
 
 def console_main() -> NoReturn:

@@ -17,14 +17,21 @@ pyproject key       flake8 option                         value
 ``output-format``   (command line only)                   concise, full, json, json-lines, github, sarif
 =================== ===================================== =========================================
 
-An unknown key or a bad value is an error that names the key and the file.
+An unknown key or a bad value is an error that names the key and the file: a value of any wrong
+type (``select = 5``, ``tool = 5``), a code no rule has (``ignore = ["FPF999"]``), a file that is
+not valid TOML or not UTF-8, a ``pyproject.toml`` that is a directory.  So is a wrong type in the
+parts of ruff's configuration read for the ``external`` warning (``[tool.ruff]``, ``lint``,
+``external``, in pyproject.toml or ruff.toml).  The command line's ``--select``, ``--ignore``,
+``--extend-select`` and ``--per-file-ignores`` are checked the same way (``parse_codes``).
 """
 
 from __future__ import annotations
 
+import datetime
 import fnmatch
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -45,6 +52,8 @@ OUTPUT_FORMATS = ("concise", "full", "json", "json-lines", "github", "sarif")
 #: The codes an ``extend-blocking`` entry may name: the rules that flag one blocking call.
 BLOCKING_CODES = ("FPF101", "FPF102", "FPF103", "FPF104", "FPF105", "FPF106")
 _CODE_PREFIX = re.compile(r"^FPF[0-9]{0,3}$")
+#: The code of the errors (cannot parse, cannot read, configuration and internal errors).
+ERROR_CODE = "FPF000"
 
 
 class ConfigError(Exception):
@@ -138,9 +147,11 @@ def parse_blocking_entries(entries: object, where: str) -> tuple[tuple[str, str]
             name, _, code = entry.partition("=")
             items.append((name, code))
     else:
-        raise ConfigError(f"{where}: expected a list of 'qualified.name=FPF10x' or a table")
+        raise ConfigError(f"{where}: expected a list of 'qualified.name=FPF10x' or a table, got {_got(entries)}")
     for name, code in items:
-        name, code = str(name).strip(), str(code).strip().upper()
+        if not isinstance(code, str):
+            raise ConfigError(f"{where}: {name}: expected a code such as FPF102, got {_got(code)}")
+        name, code = str(name).strip(), code.strip().upper()
         if not re.fullmatch(r"[A-Za-z_][\w.]*(\.\*)?", name):
             raise ConfigError(f"{where}: {name!r} is not a qualified name")
         if code not in BLOCKING_CODES:
@@ -149,23 +160,47 @@ def parse_blocking_entries(entries: object, where: str) -> tuple[tuple[str, str]
     return tuple(pairs)
 
 
-def _codes(value: object, where: str) -> tuple[str, ...]:
+def parse_codes(value: object, where: str) -> tuple[str, ...]:
+    """Rule codes or prefixes (``select``, ``ignore``, ``--select``, ...): a list of strings (or
+    one string), each the code of a rule, a prefix of one (``FPF1``), or ``FPF000`` (the code of
+    the errors).  Anything else is an error naming ``where``: a typo must not silently select or
+    ignore nothing."""
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: expected a list of rule codes or prefixes")
+        raise ConfigError(f"{where}: expected a list of rule codes or prefixes, got {_got(value)}")
     codes = tuple(v.strip().upper() for v in value if v.strip())
+    known = _known_codes()
     for code in codes:
         if not _CODE_PREFIX.match(code):
             raise ConfigError(f"{where}: {code!r} is not an FPF code or prefix (e.g. FPF1, FPF101)")
+        if not any(k.startswith(code) for k in known):
+            raise ConfigError(f"{where}: {code!r} matches no rule (`fastapi-perf rule --all` lists them)")
     return codes
+
+
+@lru_cache(maxsize=1)
+def _known_codes() -> frozenset[str]:
+    from .rules import all_rules
+
+    return frozenset(all_rules()) | {ERROR_CODE}
+
+
+def _got(value: object) -> str:
+    """What a TOML value is, for a message: ``an integer``, ``a table``, ..."""
+    for kind, name in ((bool, "a boolean"), (str, "a string"), (int, "an integer"), (float, "a float"),
+                       (dict, "a table"), (list, "an array"), (datetime.datetime, "a date-time"),
+                       (datetime.date, "a date"), (datetime.time, "a time")):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
 
 
 def _names(value: object, where: str) -> frozenset[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: expected a list of qualified names")
+        raise ConfigError(f"{where}: expected a list of qualified names, got {_got(value)}")
     return frozenset(v.strip() for v in value if v.strip())
 
 
@@ -173,7 +208,7 @@ def _patterns(value: object, where: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: expected a list of glob patterns")
+        raise ConfigError(f"{where}: expected a list of glob patterns, got {_got(value)}")
     return tuple(v.strip().rstrip("/") for v in value if v.strip())
 
 
@@ -188,19 +223,20 @@ def settings_from_table(table: dict, source: str, root: str | None = None) -> Se
     per_file: list[tuple[str, tuple[str, ...]]] = []
     pfi = table.get("per-file-ignores", {})
     if not isinstance(pfi, dict):
-        raise ConfigError(f"{source}: per-file-ignores: expected a table of pattern = [codes]")
+        raise ConfigError(f"{source}: per-file-ignores: expected a table of pattern = [codes], got {_got(pfi)}")
     for pattern, codes in pfi.items():
-        per_file.append((pattern, _codes(codes, f"{source}: per-file-ignores.{pattern}")))
+        per_file.append((pattern, parse_codes(codes, f"{source}: per-file-ignores.{pattern}")))
     unsafe = table.get("unsafe-fixes")
     if unsafe is not None and not isinstance(unsafe, bool):
-        raise ConfigError(f"{source}: unsafe-fixes: expected true or false")
+        raise ConfigError(f"{source}: unsafe-fixes: expected true or false, got {_got(unsafe)}")
     output_format = table.get("output-format")
     if output_format is not None and output_format not in OUTPUT_FORMATS:
-        raise ConfigError(f"{source}: output-format: expected one of {', '.join(OUTPUT_FORMATS)}")
+        got = repr(output_format) if isinstance(output_format, str) else _got(output_format)
+        raise ConfigError(f"{source}: output-format: expected one of {', '.join(OUTPUT_FORMATS)}, got {got}")
     return Settings(
-        select=_codes(table.get("select", []), f"{source}: select"),
-        extend_select=_codes(table.get("extend-select", []), f"{source}: extend-select"),
-        ignore=_codes(table.get("ignore", []), f"{source}: ignore"),
+        select=parse_codes(table.get("select", []), f"{source}: select"),
+        extend_select=parse_codes(table.get("extend-select", []), f"{source}: extend-select"),
+        ignore=parse_codes(table.get("ignore", []), f"{source}: ignore"),
         per_file_ignores=tuple(per_file),
         extend_blocking=parse_blocking_entries(table.get("extend-blocking", []), f"{source}: extend-blocking"),
         allow=_names(table.get("allow", []), f"{source}: allow"),
@@ -212,25 +248,59 @@ def settings_from_table(table: dict, source: str, root: str | None = None) -> Se
     )
 
 
-def _ruff_warning(data: dict, path: Path) -> str | None:
+def _read_toml(path: Path) -> dict:
+    """The TOML document at ``path``; any problem is a ConfigError naming the file."""
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):  # a directory (a bind mount of a missing file), a FIFO
+            raise ConfigError(f"{path}: cannot read: not a file")
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: cannot read: not UTF-8 (byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {_first_line(exc)}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:  # nested too deeply, too large
+        raise ConfigError(f"{path}: cannot read: {type(exc).__name__}: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _subtable(table: dict, key: str, where: str) -> dict | None:
+    """``table[key]``, which must be a table if present (``where`` names it in the message)."""
+    value = table.get(key)
+    if value is not None and not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a table, got {_got(value)}")
+    return value
+
+
+def _external(table: dict, where: str) -> list[str]:
+    value = table.get("external", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: expected a list of rule codes, got {_got(value)}")
+    return value
+
+
+def _ruff_warning(tool: dict, path: Path) -> str | None:
     """A warning when the project configures ruff without keeping our codes as external."""
-    ruff = data.get("tool", {}).get("ruff")
+    ruff = _subtable(tool, "ruff", f"{path}: tool.ruff")
+    prefix = "tool.ruff."
     if ruff is None:
         for name in ("ruff.toml", ".ruff.toml"):
             candidate = path.parent / name
             if candidate.is_file():
-                try:
-                    with open(candidate, "rb") as fh:
-                        ruff = tomllib.load(fh)
-                except (OSError, tomllib.TOMLDecodeError):
-                    return None
-                path = candidate
+                ruff, path, prefix = _read_toml(candidate), candidate, ""
                 break
-    if not isinstance(ruff, dict):
+    if ruff is None:
         return None
-    lint = ruff.get("lint", {}) if isinstance(ruff.get("lint", {}), dict) else {}
-    external = list(lint.get("external", [])) + list(ruff.get("external", []))
-    if any(isinstance(e, str) and e and (e.upper().startswith("FPF") or "FPF".startswith(e.upper())) for e in external):
+    lint = _subtable(ruff, "lint", f"{path}: {prefix}lint") or {}
+    external = _external(lint, f"{path}: {prefix}lint.external") + _external(ruff, f"{path}: {prefix}external")
+    if any(e and (e.upper().startswith("FPF") or "FPF".startswith(e.upper())) for e in external):
         return None
     return (
         f"{path}: ruff is configured but does not list FPF in lint.external; ruff will report our "
@@ -239,25 +309,22 @@ def _ruff_warning(data: dict, path: Path) -> str | None:
 
 
 def load_pyproject(path: Path) -> Settings:
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from exc
-    warning = _ruff_warning(data, path)
+    data = _read_toml(path)
+    tool = _subtable(data, "tool", f"{path}: tool") or {}
+    warning = _ruff_warning(tool, path)
     extra = (warning,) if warning else ()
-    table = data.get("tool", {}).get("fastapi-perf")
+    table = tool.get("fastapi-perf")
     if table is None:
         return Settings(root=str(path.parent), warnings=extra)
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [tool.fastapi-perf] must be a table")
+        raise ConfigError(f"{path}: [tool.fastapi-perf] must be a table, got {_got(table)}")
     return replace(settings_from_table(table, str(path), str(path.parent)), warnings=extra)
 
 
 @lru_cache(maxsize=8)
 def load_pyproject_cached(path: str) -> Settings:
     """``load_pyproject`` once per path (``--config``)."""
-    if not os.path.isfile(path):
+    if not os.path.exists(path):
         raise ConfigError(f"{path}: --config: no such file")
     return load_pyproject(Path(path))
 
@@ -265,16 +332,18 @@ def load_pyproject_cached(path: str) -> Settings:
 @lru_cache(maxsize=256)
 def find_pyproject(directory: str) -> Path | None:
     """The nearest pyproject.toml at or above ``directory`` that has a [tool.fastapi-perf] table,
-    else the nearest pyproject.toml at all (it marks the project root)."""
+    else the nearest pyproject.toml at all (it marks the project root).  One that cannot be read
+    or is not a file (a directory) counts as one without the table: if it is the nearest, loading
+    it is the error that says so."""
     current = Path(directory).resolve()
     nearest: Path | None = None
     for folder in (current, *current.parents):
         candidate = folder / "pyproject.toml"
-        if candidate.is_file():
+        if candidate.exists():
             if nearest is None:
                 nearest = candidate
             try:
-                if b"[tool.fastapi-perf" in candidate.read_bytes():
+                if candidate.is_file() and b"[tool.fastapi-perf" in candidate.read_bytes():
                     return candidate
             except OSError:
                 continue

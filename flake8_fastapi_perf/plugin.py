@@ -1,6 +1,10 @@
 """The flake8 adapter: flake8's tree -> the analysis core -> ``(line, col, "FPF101 ...", type)``.
 
-It never imports LibCST and does one walk of the tree flake8 already parsed.
+It never imports LibCST and does one walk of the tree flake8 already parsed.  It never raises
+into flake8 either: flake8 stops the whole run, every file's findings lost, when a plugin
+raises.  A configuration error is one ``FPF000 configuration error: ...`` finding on line 1 of
+the file; any other exception (a RecursionError on a 400-link method chain, a MemoryError, a
+bug) is one ``FPF000 internal error: ...; this file was not checked``.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from . import __version__
-from .checker import check_tree
+from .checker import check_tree, internal_error, print_traceback
 from .config import ConfigError, Settings, parse_blocking_entries, settings_for_directory
+from .output import escape
 
 _warned: set[str] = set()
 
@@ -21,7 +26,8 @@ _warned: set[str] = set()
 def _warn_once(message: str) -> None:
     if message not in _warned:
         _warned.add(message)
-        print(f"flake8-fastapi-perf: warning: {message}", file=sys.stderr)
+        if sys.stderr is not None:  # closed: print(file=None) would write into flake8's output
+            print(f"flake8-fastapi-perf: warning: {escape(message)}", file=sys.stderr)
 
 
 class Plugin:
@@ -80,13 +86,19 @@ class Plugin:
         return project.merged(self._options_settings)
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
+        try:
+            found = self._findings()
+        except Exception as exc:  # RecursionError and MemoryError are Exceptions too
+            print_traceback(exc)
+            found = [(1, 0, f"FPF000 {escape(internal_error(exc))}; this file was not checked")]
+        for line, col, text in found:
+            yield line, col, text, type(self)
+
+    def _findings(self) -> list[tuple[int, int, str]]:
         if self._options_error:
-            yield 1, 0, f"FPF000 configuration error: {self._options_error}", type(self)
-            return
+            return [(1, 0, f"FPF000 configuration error: {escape(self._options_error)}")]
         try:
             settings = self._settings()
         except ConfigError as exc:
-            yield 1, 0, f"FPF000 configuration error: {exc}", type(self)
-            return
-        for diagnostic in check_tree(self.tree, settings, self.filename):
-            yield diagnostic.line, diagnostic.col, diagnostic.text, type(self)
+            return [(1, 0, f"FPF000 configuration error: {escape(str(exc))}")]
+        return [(d.line, d.col, d.text) for d in check_tree(self.tree, settings, self.filename)]

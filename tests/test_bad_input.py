@@ -141,6 +141,11 @@ CASES = [
     Case("utf16", {"utf16.py": "async def f():\n    pass\n".encode("utf-16")}, ["."],
          [("./utf16.py", 1, 1, "cannot parse: the file is UTF-16 text; .+")], ["./zz_good.py"], 2),
     Case("empty-file", {"empty.py": b"", "blank.py": b"\n\n   \n"}, ["."], [], ["./zz_good.py"], 1),
+    # valid Python nested deeper than a recursive walk of the analysis survives (issue 15): an
+    # internal error for that file, never a crash of the run; not cached, so the same again
+    Case("too-deep-for-the-analysis", {"chain.py": b"async def f(q):\n    return q" + b".m()" * 400 + b"\n"}, ["."],
+         [("./chain.py", 1, 1, re.escape("internal error: RecursionError (expressions nested too deeply); "
+                                         "this file was not checked"))], ["./zz_good.py"], 2),
     Case("missing-path", {}, [".", "missing.py", "gone/"],
          [("missing.py", 1, 1, "cannot read: No such file or directory"),
           ("gone/", 1, 1, "cannot read: No such file or directory")], ["./zz_good.py"], 2),

@@ -343,6 +343,26 @@ def test_github_escaping():
     )
 
 
+def test_github_escapes_control_characters_of_file_names():
+    """A file name cannot end the workflow command or start another one (issue 15)."""
+    finding = Finding("a\r\n::error file=x::pwned\x1b[31m.py", Diagnostic("FPF101", "m", 2, 4, 2, 9), b"\n    x = f()\n")
+    out = FORMATS["github"]([finding], Options())
+    assert out == ("::warning title=FPF101,file=a\\r\\n%3A%3Aerror file=x%3A%3Apwned\\x1b[31m.py,line=2,col=5,"
+                   "endLine=2,endColumn=10::m\n")
+
+
+def test_escape_and_escape_json():
+    from flake8_fastapi_perf.output import escape, escape_json
+
+    assert escape("a\tb\nc\rd\x00\x1b\x7f\x85\u061c\u200e\u2028\u2029\u202e\u2066\udcffé中") == (
+        "a\\tb\\nc\\rd\\x00\\x1b\\x7f\\x85\\u061c\\u200e\\u2028\\u2029\\u202e\\u2066\\udcffé中"
+    )
+    value = {"name": "a\n\x1b\x7f\x85\u2028\u202e\udcffé"}
+    text = escape_json(json.dumps(value, indent=2, ensure_ascii=False))
+    assert json.loads(text) == value and "é" in text
+    assert not any(ch in text for ch in "\x1b\x7f\x85\u2028\u202e\udcff")
+
+
 def test_github_format(tmp_path: Path):
     write(tmp_path / "pyproject.toml", "")
     write(tmp_path / "pkg" / "app.py", APP)

@@ -68,7 +68,7 @@ def imported_elsewhere(filename: str, name: str) -> bool:
     key = (top, stem, name)
     if key in _memo:
         return _memo[key]
-    needles = (name.encode(), stem.encode())
+    needles = (name.encode(), stem.encode("utf-8", "surrogateescape"))
     files = _python_files(top)
     answer = files is None
     for other in files or ():

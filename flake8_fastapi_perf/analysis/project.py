@@ -94,7 +94,6 @@ HANDLER_NEEDLES = (b"lifespan", b"on_event", b"on_startup", b"on_shutdown", b"ad
 _HANDLER_WORD = re.compile(rb"(?<![A-Za-z0-9_])(?:%s)(?![A-Za-z0-9_])" % b"|".join(HANDLER_NEEDLES))
 #: Line breaks as ``ast`` counts lines.
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
-_MAX_DEPTH = 12  # re-export hops followed when resolving one name
 #: Inside ProjectIndex.session: bytes of source whose trees stay alive between files, and the
 #: first threshold of the cyclic GC (allocations between two young collections).
 RETAIN_BYTES = 1_000_000
@@ -408,7 +407,7 @@ class ProjectIndex:
         tree = _parse(source, self._files.get(path, path)) if source is not None else None
         try:
             info = ModuleInfo(tree) if tree is not None else None
-        except RecursionError:
+        except (RecursionError, MemoryError):  # as _parse: that module cannot be read, this check goes on
             info = None
         if info is None:
             self._exports[path] = None
@@ -456,6 +455,12 @@ class ProjectIndex:
         elif known is None and path in self._digests and self._digests.pop(path) != hash(source):
             self._forget(path)
         self._sources[path] = source
+
+    def discard(self, filename: str) -> None:
+        """An internal error stopped the check of ``filename`` midway: forget what was derived
+        (the names resolved, the chains learnt, the indexes of the live modules), as for a
+        changed text, so that no other file's findings depend on how far that check got."""
+        self._forget(_norm(filename))
 
     def _forget(self, path: str) -> None:
         module = self._live.get(path)
@@ -767,29 +772,59 @@ class ProjectIndex:
 
     def function(self, from_path: str | None, qualname: str) -> HelperRef | None:
         """The project function a dotted name used in the file ``from_path`` refers to, or
-        None: module-level functions (through re-exports) and ``Class.method``."""
+        None: module-level functions (through re-exports) and ``Class.method``.
+
+        A name is followed through re-exports (``from .b import fetch``) and star imports
+        (``from .b import *``: each base in turn, the first that has it wins) in a loop over an
+        explicit stack.  It was a recursion, two or three Python frames a hop: a name
+        re-exported through 330 modules stopped the check of the file importing it with a
+        RecursionError, and a depth limit on star imports gave up on longer chains of them.
+        Every name looked at on the way is remembered with its answer; a cycle of re-exports
+        ends where it comes back to a name under way."""
         if from_path is None:
             return None
         key = (from_path, qualname)
         if key in self._resolved:
             return self._resolved[key]
-        self._resolved[key] = None  # cycles of re-exports end here
-        result = self._function(from_path, qualname, 0)
-        self._resolved[key] = result
-        if self._session:
-            # the modules parsed to resolve the name (re-exports) can go; also in the middle of
-            # a chain, which holds (``holding``) the modules whose functions it has in hand
-            self.trim()
-        return result
+        stack: list[tuple[tuple[str, str], Iterator[tuple[str, str]]]] = []  # a name, what to try
+        under_way: set[tuple[str, str]] = set()
+        while True:
+            if key in self._resolved:
+                result = self._resolved[key]
+            elif key in under_way:
+                result = None  # a cycle of re-exports ends here
+            else:
+                under_way.add(key)
+                step = self._function(key[0], key[1])
+                if self._session:
+                    # the modules parsed to resolve the name (re-exports) can go; also in the
+                    # middle of a chain, which holds (``holding``) the modules it has in hand
+                    self.trim()
+                if type(step) is list:
+                    stack.append((key, iter(step)))
+                    result = None  # not found yet: try what it may refer to
+                else:
+                    result = self._resolved[key] = step
+            while stack:  # hand the answer up, or go on with the next name to try
+                name, todo = stack[-1]
+                if result is None:
+                    following = next(todo, None)
+                    if following is not None:
+                        key = following
+                        break
+                stack.pop()
+                self._resolved[name] = result
+            else:
+                return result
 
-    def _function(self, from_path: str, qualname: str, depth: int) -> HelperRef | None:
-        if depth > _MAX_DEPTH:
-            return None
+    def _function(self, from_path: str, qualname: str) -> HelperRef | list[tuple[str, str]] | None:
+        """One step of ``function``: the function, None, or the names (``(module path,
+        dotted name)``) it may refer to, to try in turn."""
         located = self._locate(from_path, qualname)
         if located is None:
             return None
         path, rest = located
-        return self._attribute(path, rest, depth)
+        return self._attribute(path, rest)
 
     def _exports_of(self, path: str) -> _Exports | None:
         if path in self._exports:
@@ -797,7 +832,7 @@ class ProjectIndex:
         self._load(path)
         return self._exports.get(path)
 
-    def _attribute(self, path: str, rest: list[str], depth: int) -> HelperRef | None:
+    def _attribute(self, path: str, rest: list[str]) -> HelperRef | list[tuple[str, str]] | None:
         if not rest:
             return None  # a module, not a function
         if path not in self._exports:
@@ -815,7 +850,7 @@ class ProjectIndex:
         binding = exports.names.get(first)
         if binding is not None:
             if type(binding) is str:  # an imported name: a re-export, or someone else's
-                return self.function(path, ".".join([binding, *rest[1:]])) if depth < _MAX_DEPTH else None
+                return [(path, ".".join([binding, *rest[1:]]))]
             kind = binding[0]
             if kind == "def" and len(rest) == 1:
                 return HelperRef(path, self.module_name(path), first, binding[1], binding[2])
@@ -823,11 +858,7 @@ class ProjectIndex:
                 is_async, is_generator = binding[1][rest[1]]
                 return HelperRef(path, self.module_name(path), f"{first}.{rest[1]}", is_async, is_generator)
             return None
-        for base in exports.stars:
-            found = self._function(path, _join(base, rest), depth + 1)
-            if found is not None:
-                return found
-        return None
+        return [(path, _join(base, rest)) for base in exports.stars] or None
 
     def _summary(self, path: str) -> TextSummary:
         """What the text of the unparsed module ``path`` may bind (kept until it is parsed)."""
@@ -876,7 +907,7 @@ class ProjectIndex:
                 if not stars:
                     return False  # a builtin, or undefined
                 for base in stars:
-                    found = self._function(module.path, _join(base, [name]), 0)
+                    found = self.function(module.path, _join(base, [name]))
                     if found is not None and (found.path, found.qualname) == (target_path, target.qualname):
                         return True
                 return None  # maybe from a star import of something unknown

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -28,6 +29,38 @@ HOMEPAGE = "https://github.com/flake8-fastapi-perf/flake8-fastapi-perf"
 
 def rule_url(code: str) -> str:
     return RULE_DOCS_URL.format(code=code)
+
+
+#: What a file name must not carry into a terminal or a CI log as it is: C0 controls (a line
+#: break starts a fake finding or a GitHub workflow command, ESC an ANSI sequence), DEL, C1
+#: controls, the Unicode line and paragraph separators, the bidi controls, and lone surrogates
+#: (a name that is not UTF-8, as ``os.fsdecode`` gives it; they cannot even be printed).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+#: The same but the C0 controls: JSON escapes them in strings (outside, "\n" is its white space).
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape(text: str) -> str:
+    """``text`` (a file name, an error line) with the characters of ``_UNSAFE`` shown as Python
+    shows them in a string: ``\\n``, ``\\x1b``, ``\\u2028``.  Every text format and every line on
+    stderr that names a file goes through this."""
+    return _UNSAFE.sub(_escaped, text)
+
+
+def escape_json(text: str) -> str:
+    """Dumped JSON with the characters of ``_UNSAFE`` that JSON leaves as they are (all but the C0
+    controls) written as ``\\uXXXX`` escapes: the same JSON values, safe to print."""
+    return _UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 @dataclass(frozen=True)
@@ -104,7 +137,7 @@ def concise(findings: Sequence[Finding], options: Options) -> str:
     for finding in findings:
         d = finding.diagnostic
         suffix = " (no automatic fix)" if options.show_fix_status and d.code not in options.fixable else ""
-        lines.append(f"{finding.path}:{d.line}:{d.col + 1}: {d.code} {d.message}{suffix}")
+        lines.append(f"{escape(finding.path)}:{d.line}:{d.col + 1}: {d.code} {d.message}{suffix}")
     return "".join(line + "\n" for line in lines)
 
 

@@ -66,14 +66,20 @@ def finding_object(finding: Finding, names: dict[str, str]) -> dict[str, Any]:
 
 
 def json_format(findings: Sequence[Finding], options: Options) -> str:
+    from . import escape_json
+
     names = rule_names()
-    return json.dumps([finding_object(f, names) for f in findings], indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return escape_json(json.dumps([finding_object(f, names) for f in findings], indent=2, sort_keys=True,
+                                  ensure_ascii=False)) + "\n"
 
 
 def json_lines(findings: Sequence[Finding], options: Options) -> str:
+    from . import escape_json
+
     names = rule_names()
     return "".join(
-        json.dumps(finding_object(f, names), sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+        escape_json(json.dumps(finding_object(f, names), sort_keys=True, ensure_ascii=False, separators=(",", ":")))
+        + "\n"
         for f in findings
     )
 
@@ -91,15 +97,18 @@ def escape_property(value: str) -> str:
 
 
 def github(findings: Sequence[Finding], options: Options) -> str:
-    """``::warning title=FPF101,file=app.py,line=4,col=5,endLine=4,endColumn=18::message``"""
-    from . import relative_path
+    """``::warning title=FPF101,file=app.py,line=4,col=5,endLine=4,endColumn=18::message``
+
+    The file name is shown escaped (``escape``: a control character as ``\\x1b``), then escaped
+    as a property value, so no file name can end the command or start another."""
+    from . import escape, relative_path
 
     lines = []
     for finding in findings:
         d = finding.diagnostic
         row, col = finding.location()
         end_row, end_col = finding.end_location()
-        path = relative_path(finding.path, options.root) or finding.path
+        path = escape(relative_path(finding.path, options.root) or finding.path)
         properties = ",".join(
             f"{key}={escape_property(str(value))}"
             for key, value in (

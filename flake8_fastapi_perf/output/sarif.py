@@ -63,7 +63,8 @@ def _artifact(finding: Finding, root: str) -> dict[str, str]:
     if relative is None:
         uri = "-" if finding.path == "-" else Path(os.path.abspath(finding.path)).as_uri()
         return {"uri": uri}
-    return {"uri": urllib.parse.quote(relative, safe="/"), "uriBaseId": SRCROOT}
+    # errors: a name that is not UTF-8 (lone surrogates from os.fsdecode) is quoted as its bytes
+    return {"uri": urllib.parse.quote(relative, safe="/", errors="surrogateescape"), "uriBaseId": SRCROOT}
 
 
 def _region(start: tuple[int, int], end: tuple[int, int]) -> dict[str, int]:
@@ -141,7 +142,9 @@ def sarif(findings: Sequence[Finding], options: Options) -> str:
             }
         ],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    from . import escape_json
+
+    return escape_json(json.dumps(log, indent=2, ensure_ascii=False)) + "\n"
 
 
 def _homepage() -> str:

@@ -88,6 +88,8 @@ def full(findings: Sequence[Finding], options: Options) -> str:
 
     ("(no automatic fix)" when the rule has none, or its fixer does not handle this shape.)
     """
+    from . import escape
+
     rule_fix = _rule_fix()
     blocks = []
     for finding in findings:
@@ -97,7 +99,7 @@ def full(findings: Sequence[Finding], options: Options) -> str:
         number = str(d.line)
         pad = " " * len(number)
         text = finding.line_text(d.line)
-        out = [f"{finding.path}:{row}:{col}: {d.code} {d.message}"]
+        out = [f"{escape(finding.path)}:{row}:{col}: {d.code} {d.message}"]
         if finding.lines:
             before = text[: col - 1]
             span = text[col - 1 : end_col - 1] if end_row == row else text[col - 1 :].rstrip()
