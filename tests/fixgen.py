@@ -22,7 +22,11 @@ module only writes code.
 
 from __future__ import annotations
 
+import ast
+
 from hypothesis import strategies as st
+
+from flake8_fastapi_perf.fixes.safety import Intent, parse
 
 #: The names fixes may introduce or rely on, and what each must mean where a fix uses it.
 #: name -> the dotted names it may import (empty: a builtin / a module variable / a new local).
@@ -51,6 +55,34 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
 #: Names a fix may add as module variables (the task set) and builtins it relies on.
 VARIABLES = tuple(f"{base}{f'_{i}' if i else ''}" for base in ("_background_tasks", "task") for i in range(20))
 BUILTINS = ("set", "list", "sorted", "tuple", "frozenset")
+
+
+def intents_for(new_text: str) -> dict[str, Intent]:
+    """What each name a fix may use must mean (``VOCABULARY``, ``VARIABLES``, ``BUILTINS``): the
+    oracle's side of :func:`flake8_fastapi_perf.fixes.safety.verify`, independent of what the
+    fixers declare."""
+    tree = parse(new_text)
+    bound: dict[str, str] = {}
+    if tree is not None:
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    top = alias.name.partition(".")[0]
+                    bound[alias.asname or top] = alias.name if alias.asname else top
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                for alias in node.names:
+                    bound[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    intents = {}
+    for name, targets in VOCABULARY.items():
+        intents[name] = Intent("import", bound[name] if bound.get(name) in targets else targets[0])
+    known = {target for targets in VOCABULARY.values() for target in targets}
+    for name, target in bound.items():  # aliases: `from pathlib import Path as P`, `import shutil as sh`
+        if name not in intents and target in known:
+            intents[name] = Intent("import", target)
+    intents.update({name: Intent("variable") for name in VARIABLES})
+    intents.update({name: Intent("builtin") for name in BUILTINS})
+    return intents
+
 
 TRAP_NAMES = (
     "asyncio", "aio", "sleep", "time", "pause", "run_in_threadpool", "offload", "Path", "pathlib", "shutil",

@@ -31,7 +31,7 @@ from flake8_fastapi_perf.config import Settings
 from flake8_fastapi_perf.diagnostics import decode_source
 from flake8_fastapi_perf.fixes import engine, load_fixers
 from flake8_fastapi_perf.fixes.engine import fix_source
-from flake8_fastapi_perf.fixes.safety import Intent, compiles, meanings, parse, verify
+from flake8_fastapi_perf.fixes.safety import Intent, compiles, meanings, verify
 
 NOOP = sorted((TESTDATA / "fixes" / "noop").glob("*.py"))
 EXAMPLES = int(os.environ.get("FASTAPI_PERF_PROPERTY_EXAMPLES", "0") or 0)
@@ -190,26 +190,6 @@ def test_a_file_that_does_not_compile_is_not_fixed():
 
 # -- property tests ------------------------------------------------------------------------------
 
-def _intents_for(new_text: str) -> dict[str, Intent]:
-    """What each name a fix may use must mean (``fixgen.VOCABULARY``), for the oracle."""
-    tree = parse(new_text)
-    bound: dict[str, str] = {}
-    if tree is not None:
-        for node in tree.body:
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    bound[alias.asname or alias.name.partition(".")[0]] = alias.name if alias.asname else alias.name.partition(".")[0]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                for alias in node.names:
-                    bound[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    intents = {}
-    for name, targets in fixgen.VOCABULARY.items():
-        intents[name] = Intent("import", bound[name] if bound.get(name) in targets else targets[0])
-    intents.update({name: Intent("variable") for name in fixgen.VARIABLES})
-    intents.update({name: Intent("builtin") for name in fixgen.BUILTINS})
-    return intents
-
-
 def _check_fixed(source: str, unsafe: bool = True) -> None:
     """The properties, for one module: the fixers' own output (engine check off)."""
     data = source.encode()
@@ -220,7 +200,7 @@ def _check_fixed(source: str, unsafe: bool = True) -> None:
     for code in sorted({d.code for d in outcome.fixed}) or ["nothing"]:
         event(f"fixed {code}")
     new_text = decode_source(outcome.source)
-    problem = verify(old, new_text, _intents_for(new_text))
+    problem = verify(old, new_text, fixgen.intents_for(new_text))
     assert problem is None, f"{problem}\n--- before\n{source}\n--- after\n{new_text}"
     again = fix_source(outcome.source, "gen.py", Settings(), unsafe=unsafe)
     assert again.source == outcome.source, f"a second run changes the file:\n{new_text}"

@@ -1,8 +1,9 @@
 """Every fix case: ``testdata/fixes/<case>.py`` must become ``<case>.fixed.py``.
 
 A case runs with safe fixes only unless its first line says ``# fix-options: --unsafe-fixes``.
-For each case the output must equal the expected file, parse, be left unchanged by a second run
-(no fixable finding remains), and ``--diff`` must write nothing.
+For each case the output must equal the expected file, compile, keep what every name means (the
+names the fixes use mean what ``tests/fixgen.py``'s vocabulary says), be left unchanged by a second
+run (no fixable finding remains), and ``--diff`` must write nothing.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from pathlib import Path
 
 import pytest
 
+import fixgen
 from conftest import TESTDATA, fastapi_perf
 from flake8_fastapi_perf.config import Settings
+from flake8_fastapi_perf.diagnostics import decode_source
 from flake8_fastapi_perf.fixes.engine import fix_source
+from flake8_fastapi_perf.fixes.safety import compiles, meanings, verify
 
 CASES = sorted(p for p in (TESTDATA / "fixes").glob("*.py") if not p.name.endswith(".fixed.py"))
 
@@ -40,7 +44,9 @@ def test_fix_case(case: Path):
     assert outcome.error is None
     assert outcome.fixed, "the case fixes nothing"
     assert outcome.source == expected
-    ast.parse(outcome.source)
+    assert compiles(outcome.source) is None
+    before, after = decode_source(source), decode_source(outcome.source)
+    assert verify(meanings(before, ast.parse(before)), after, fixgen.intents_for(after)) is None
     again = fix_source(outcome.source, str(case), Settings(), unsafe=_unsafe(case))
     assert again.fixed == [] and again.source == outcome.source, "a second run changes the file"
 
