@@ -59,7 +59,10 @@ class TimeSleep(_BlockingCall):
 
     ## Fix safety
     The fix (`await asyncio.sleep(...)`) is safe: the coroutine still waits as long, without
-    blocking the loop.
+    blocking the loop. It is not offered where an `await` cannot go or would change what the code
+    does: in a lambda, a generator expression, a class body, a nested def's decorator or default,
+    or inside a `with` block that holds a lock; nor where `asyncio` (or the name it would import)
+    already means something else in the module.
     """
 
     code = "FPF101"

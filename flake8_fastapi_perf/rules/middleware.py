@@ -85,7 +85,8 @@ class CallNextNotAwaited(Rule):
     ```
 
     ## Fix safety
-    The fix adds `await`; it is safe.
+    The fix adds `await`; it is safe. It is not offered where an `await` cannot go (a lambda, a
+    generator expression, a sync function: FPF301/FPF303 make the function async first).
     """
 
     code = "FPF302"
