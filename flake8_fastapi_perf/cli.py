@@ -442,9 +442,12 @@ def run_check(args: argparse.Namespace) -> int:
         if not args.no_cache and files:
             from .cache import ResultCache, cache_directory
 
-            run.cache = ResultCache(cache_directory(project_root()), [p for p in args.paths if p != "-"],
-                                    [_norm(f) for f in files])
-            for path in files:
+            cache = ResultCache(cache_directory(project_root()), [p for p in args.paths if p != "-"],
+                                [_norm(f) for f in files])
+            if cache.warning:  # a cache directory that is not safe to use: the run goes on without
+                print(f"fastapi-perf: warning: {cache.warning}", file=sys.stderr)
+            run.cache = cache if cache.usable else None
+            for path in files if run.cache is not None else ():
                 try:
                     if not stat.S_ISREG(os.stat(path).st_mode):
                         continue  # a pipe (check <(git show ...)) can be read once, by process(): not cached
