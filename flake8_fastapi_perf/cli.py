@@ -179,6 +179,10 @@ class _Run:
     def project_settings(self, directory: str) -> Settings:
         """The ``[tool.fastapi-perf]`` settings for files in ``directory`` (``--config`` wins)."""
         if self.args.config:
+        #: where --fix may write: below the directories named, or the files named (write_atomic)
+        named = [p for p in args.paths if p != "-"]
+        self.roots = [p for p in named if os.path.isdir(p)]
+        self.named = [p for p in named if p not in self.roots]
             return load_pyproject_cached(os.path.abspath(self.args.config))
         return settings_for_directory(os.path.abspath(directory))
 
@@ -202,7 +206,9 @@ class _Run:
             else:
                 where = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
                 patterns = self.project_settings(where).exclude_patterns()
-                for file in iter_python_files([path], self.errors, exclude=patterns, seen=seen):
+                skipped: list[str] = []  # symlinks out of the named directories: not read
+                for file in iter_python_files([path], self.errors, exclude=patterns, seen=seen, roots=self.roots,
+                                              skipped=skipped):
                     yield (file, False)
 
     def _settings_path(self, path: str, is_stdin: bool) -> str:
@@ -214,6 +220,8 @@ class _Run:
         if is_stdin:
             source = sys.stdin.buffer.read()
         else:
+                for line in skipped:
+                    print(f"fastapi-perf: warning: {line}", file=sys.stderr)
             try:
                 with open(path, "rb") as fh:
                     source = fh.read()
@@ -315,7 +323,7 @@ class _Run:
         new, old = out.write
         out.write = None
         try:
-            write_atomic(out.path, new, old)
+            write_atomic(out.path, new, old, roots=self.roots, named=self.named)
         except WriteRefused as exc:  # the file keeps its text and its findings
             out.errors.append(f"{out.path}:1:1: FPF000 {exc}")
             out.fixed = out.unsafe_available = 0
