@@ -25,7 +25,7 @@ from typing import NoReturn
 
 from . import __version__
 from .config import ConfigError, Settings, load_pyproject_cached, settings_for_directory
-from .fileio import WriteRefused, write_atomic
+from .fileio import DEFAULT_FIX_MAX_SIZE, WriteRefused, format_size, parse_size, write_atomic
 from .diagnostics import Diagnostic, decode_source
 from .discovery import iter_python_files
 from .output import FORMATS, HUMAN, NEEDS_FIXES, Finding, Options, project_root
@@ -65,6 +65,9 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fix", action="store_true", help="apply safe fixes")
     check.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes (with --fix/--diff)")
     check.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; write nothing")
+    check.add_argument("--fix-max-size", type=_size, default=None, metavar="SIZE",
+                       help="do not fix larger files, e.g. 5MB (default: fix-max-size in [tool.fastapi-perf], "
+                            f"else {format_size(DEFAULT_FIX_MAX_SIZE)}; 0: no limit)")
     check.add_argument("--stdin-filename", default=None, help="the file name to report for - (stdin)")
     check.add_argument("--no-cache", action="store_true",
                        help="neither read nor write the result cache (.fastapi_perf_cache/)")
@@ -94,6 +97,13 @@ def _per_file_ignores(value: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
             raise ConfigError(f"--per-file-ignores: expected PATTERN:CODES, got {item.strip()!r}")
         pairs.append((pattern.strip(), _split(codes)))
     return tuple(pairs)
+
+
+def _size(value: str) -> int:
+    try:
+        return parse_size(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -169,6 +179,10 @@ class _Run:
         self.cache = None  # the ResultCache of the run, unless --no-cache
         #: a --jobs worker with --fix: leave the writes to the main process (see ``commit``)
         self.defer_writes = False
+        #: where --fix may write: below the directories named, or the files named (write_atomic)
+        named = [p for p in args.paths if p != "-"]
+        self.roots = [p for p in named if os.path.isdir(p)]
+        self.named = [p for p in named if p not in self.roots]
 
     def resolve_output_format(self) -> None:
         """The command line's --output-format, else the project's ``output-format``, else concise."""
@@ -179,10 +193,6 @@ class _Run:
     def project_settings(self, directory: str) -> Settings:
         """The ``[tool.fastapi-perf]`` settings for files in ``directory`` (``--config`` wins)."""
         if self.args.config:
-        #: where --fix may write: below the directories named, or the files named (write_atomic)
-        named = [p for p in args.paths if p != "-"]
-        self.roots = [p for p in named if os.path.isdir(p)]
-        self.named = [p for p in named if p not in self.roots]
             return load_pyproject_cached(os.path.abspath(self.args.config))
         return settings_for_directory(os.path.abspath(directory))
 
@@ -210,6 +220,8 @@ class _Run:
                 for file in iter_python_files([path], self.errors, exclude=patterns, seen=seen, roots=self.roots,
                                               skipped=skipped):
                     yield (file, False)
+                for line in skipped:
+                    print(f"fastapi-perf: warning: {line}", file=sys.stderr)
 
     def _settings_path(self, path: str, is_stdin: bool) -> str:
         return path if not is_stdin or path != "-" else os.path.join(os.getcwd(), "-")
@@ -220,8 +232,6 @@ class _Run:
         if is_stdin:
             source = sys.stdin.buffer.read()
         else:
-                for line in skipped:
-                    print(f"fastapi-perf: warning: {line}", file=sys.stderr)
             try:
                 with open(path, "rb") as fh:
                     source = fh.read()
@@ -245,7 +255,7 @@ class _Run:
                 out.project_wide = os.path.normcase(os.path.abspath(path)) in project.project_wide
         remaining = result.diagnostics
         final = source  # the text the remaining findings refer to
-        if self.fixing and any(d.code in self.fixable for d in remaining):
+        if self.fixing and any(d.code in self.fixable for d in remaining) and self.may_fix(out, source, settings):
             from .fixes.engine import fix_source  # LibCST is imported only here
 
             outcome = fix_source(source, path, settings, unsafe=self.args.unsafe_fixes, project=project,
@@ -279,10 +289,31 @@ class _Run:
             self.commit(out)
         return out
 
+    def fix_max_size(self, settings: Settings) -> int:
+        """The size above which a file is not given to LibCST (0: no limit)."""
+        if self.args.fix_max_size is not None:
+            return self.args.fix_max_size
+        return DEFAULT_FIX_MAX_SIZE if settings.fix_max_size is None else settings.fix_max_size
+
+    def may_fix(self, out: _Outcome, source: bytes, settings: Settings) -> bool:
+        """False, with an error line, for a file too large to fix (LibCST takes some 400
+        times its size); it is still checked."""
+        limit = self.fix_max_size(settings)
+        if not limit or len(source) <= limit:
+            return True
+        size, most = format_size(len(source)), format_size(limit)
+        if size == most:  # 1.04 MB and 1 MB both show as "1 MB"
+            size, most = f"{len(source):,} bytes", f"{limit:,} bytes"
+        out.errors.append(f"{out.path}:1:1: FPF000 not fixed: the file is {size}, over the fix limit of {most} "
+                          f"(fix-max-size)")
+        return False
+
     def with_fixes(self, path: str, settings: Settings, final: bytes, remaining: list[Diagnostic]) -> list[Diagnostic]:
+        limit = self.fix_max_size(settings)
         if (
             self.output_format in NEEDS_FIXES
             and not self.args.statistics
+            and (not limit or len(final) <= limit)  # a larger file: its findings without fix edits
             and any(d.code in self.fixable for d in remaining)
         ):
             from .fixes.edits import with_fixes  # LibCST is imported only here

@@ -47,7 +47,7 @@ OUTSIDE = ("not written: the file is a symlink to a file outside the checked dir
 
 #: ``fix-max-size``: LibCST needs some 400 times a file's size in memory (see the CHANGELOG), so
 #: larger files are checked but not fixed.
-DEFAULT_FIX_MAX_SIZE = 2 * 1000**2
+DEFAULT_FIX_MAX_SIZE = 1000**2
 _UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 2**10, "mib": 2**20, "gib": 2**30}
 _SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([a-z]*)\s*")
 
