@@ -278,18 +278,11 @@ def _is_empty(fd: int) -> bool:
     return all(_TEMPORARY.fullmatch(name) for name in os.listdir(fd))
 
 
-def open_directory(parent: int, name: str, shown: str, must_be_ours: bool) -> tuple[int, bool]:
-    """``(descriptor, ours)`` of the directory ``name`` in ``parent``, made (and marked) if it is
-    missing; an empty directory of ours is adopted.  Raises :class:`CacheRefused` when it is a
-    symlink, not a directory, another user's, or (``must_be_ours``) not made by the cache."""
-    made = False
+def _open_directory(parent: int, name: str, shown: str) -> int:
+    """Open the directory ``name`` of ``parent`` without following a symlink; a symlink or a
+    non-directory there is a :class:`CacheRefused`."""
     try:
-        os.mkdir(name, 0o777, dir_fd=parent)
-        made = True
-    except FileExistsError:
-        pass
-    try:
-        fd = os.open(name, _DIRECTORY_FLAGS, dir_fd=parent)
+        return os.open(name, _DIRECTORY_FLAGS, dir_fd=parent)
     except OSError:
         info = os.stat(name, dir_fd=parent, follow_symlinks=False)  # why (ELOOP, ENOTDIR, ...)?
         if stat.S_ISLNK(info.st_mode):
@@ -297,6 +290,22 @@ def open_directory(parent: int, name: str, shown: str, must_be_ours: bool) -> tu
         if not stat.S_ISDIR(info.st_mode):
             raise CacheRefused(f"cache directory {shown} is not a directory: running without the result cache") from None
         raise
+
+
+def open_directory(parent: int, name: str, shown: str, must_be_ours: bool) -> tuple[int, bool]:
+    """``(descriptor, ours)`` of the directory ``name`` in ``parent``, made (and marked) if it is
+    missing; an empty directory of ours is adopted.  Raises :class:`CacheRefused` when it is a
+    symlink, not a directory, another user's, or (``must_be_ours``) not made by the cache."""
+    made = False
+    try:
+        fd = _open_directory(parent, name, shown)
+    except FileNotFoundError:
+        try:
+            os.mkdir(name, 0o777, dir_fd=parent)
+            made = True
+        except FileExistsError:  # a concurrent run made it
+            pass
+        fd = _open_directory(parent, name, shown)
     try:
         if os.fstat(fd).st_uid != os.geteuid():
             raise CacheRefused(f"cache directory {shown} belongs to another user: running without the result cache")
