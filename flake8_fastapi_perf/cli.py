@@ -296,7 +296,7 @@ class _Run:
         return DEFAULT_FIX_MAX_SIZE if settings.fix_max_size is None else settings.fix_max_size
 
     def may_fix(self, out: _Outcome, source: bytes, settings: Settings) -> bool:
-        """False, with an error line, for a file too large to fix (LibCST takes some 400
+        """False, with an error line, for a file too large to fix (LibCST takes 250 to 400
         times its size); it is still checked."""
         limit = self.fix_max_size(settings)
         if not limit or len(source) <= limit:

@@ -45,7 +45,7 @@ CHANGED = "not written: the file changed while it was being fixed"
 OUTSIDE = ("not written: the file is a symlink to a file outside the checked directories "
            "(name it on the command line to fix it)")
 
-#: ``fix-max-size``: LibCST needs some 400 times a file's size in memory (see the CHANGELOG), so
+#: ``fix-max-size``: LibCST needs 250 to 400 times a file's size in memory (see the CHANGELOG), so
 #: larger files are checked but not fixed.
 DEFAULT_FIX_MAX_SIZE = 1000**2
 _UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 2**10, "mib": 2**20, "gib": 2**30}
