@@ -22,6 +22,34 @@ When an entry is valid (everything else is checked again):
   through imports, so that closure bounds what its cross-module findings can depend on);
 * if its findings asked which coroutines run only at startup (a question about the whole
   project), no file changed at all.
+
+The cache directory may come with an untrusted repository (a committed ``.fastapi_perf_cache``
+full of symlinks) or be shared with other tools (``FASTAPI_PERF_CACHE_DIR=~/.cache``), so the
+cache writes, reads and deletes only what it made (see docs/security.md):
+
+* A directory is *ours* when it is a real directory (opened with ``O_NOFOLLOW | O_DIRECTORY``),
+  owned by the effective user, and holds a marker, ``CACHEDIR.TAG`` (a regular file, the
+  cache-directory tag of https://bford.info/cachedir/) whose last line names the directory's own
+  inode number.  The marker is written right after the ``mkdir`` (or into an empty directory,
+  which is adopted); a marker committed to a repository or copied with a directory names another
+  inode, so such a directory is not ours.
+* Every operation is relative to a directory descriptor opened without following a symlink
+  (``dir_fd=``), files are opened with ``O_NOFOLLOW`` and written as a temporary file renamed into
+  place (a rename replaces a symlink, never writes through it).
+* The top directory: a symlink, something that is not a directory, or a directory of another
+  user is refused (a warning, and the run goes on without the cache).  If it is ours,
+  ``.gitignore`` is written there (again when it is missing or empty); if not (a shared
+  directory, or a cache of an earlier release), nothing is written there but our version
+  directory.  The version directory must be ours (or new, or empty): else a warning, no cache.
+* Pruning removes, in directories that are ours only, regular files with the cache's own names
+  (``<32 hex>.json``, its temporary files), then the marker and the directory (``rmdir``: what
+  is not ours stays, and so does the directory).
+* A cache file is read only when it is a regular file of at most ``MAX_FILE_SIZE`` bytes, and
+  each entry is checked field by field: an entry of another shape is dropped (that file is
+  checked again and its entry rewritten).
+* Where these system calls are missing (Windows), there is no cache.  Any other ``OSError``
+  (a read-only file system, a full disk, no permission) means a run without the cache, silently:
+  the findings do not depend on it.
 """
 
 from __future__ import annotations
@@ -29,7 +57,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
+import re
+import secrets
+import stat
+import time
 from collections import deque
 from collections.abc import Iterable
 from typing import Any
@@ -42,6 +73,36 @@ CACHE_DIR_ENV = "FASTAPI_PERF_CACHE_DIR"
 DIRECTORY_NAME = ".fastapi_perf_cache"
 KEEP = 32  # cache files (sets of command-line paths) kept per tool version
 _FORMAT = 1
+
+#: The marker of a directory the cache made (see the module docstring).
+MARKER = "CACHEDIR.TAG"
+SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55"
+_MARKER_LINE = "# fastapi-perf directory: "
+GITIGNORE = ".gitignore"
+GITIGNORE_TEXT = b"# Automatically created by fastapi-perf.\n*\n"
+#: A larger cache file is not read (a cold cache); it would be a project of some 200,000 files.
+MAX_FILE_SIZE = 256 * 2**20
+#: A temporary file of ours older than this (its writer was killed) is removed when pruning.
+STALE_SECONDS = 3600
+
+_VERSION_DIRECTORY = re.compile(r"[0-9a-f]{32}")
+_CACHE_FILE = re.compile(r"[0-9a-f]{32}\.json")
+_TEMPORARY = re.compile(r"\.(?:[0-9a-f]{32}\.json|\.gitignore|CACHEDIR\.TAG)\.[0-9a-f]{12}\.tmp")
+_CODE = re.compile(r"FPF[0-9]{3}")
+_MAX_INT = 2**31 - 1  # lines and columns of a cache entry (a larger number is a corrupt entry)
+
+SUPPORTED = (
+    hasattr(os, "O_NOFOLLOW") and hasattr(os, "O_DIRECTORY") and hasattr(os, "geteuid")
+    and {os.open, os.mkdir, os.rename, os.rmdir, os.stat, os.unlink} <= os.supports_dir_fd
+    and os.listdir in os.supports_fd
+)
+_DIRECTORY_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+
+
+class CacheRefused(Exception):
+    """The cache directory is not safe to use; the message (one line) says why."""
 
 
 def content_hash(data: bytes) -> str:
@@ -83,11 +144,193 @@ def _decode(item: list[Any]) -> Diagnostic:
     return Diagnostic(code, message, line, col, end_line, end_col)
 
 
+# -- entries: what a cache file may hold ------------------------------------------------------
+
+def _number(value: object, low: int) -> bool:
+    return type(value) is int and low <= value <= _MAX_INT
+
+
+def _valid_diagnostic(item: object) -> bool:
+    if type(item) is not list or len(item) != 6:
+        return False
+    code, message, line, col, end_line, end_col = item
+    return (
+        type(code) is str and _CODE.fullmatch(code) is not None and type(message) is str
+        and _number(line, 1) and _number(col, 0) and _number(end_line, 1) and _number(end_col, 0)
+    )
+
+
+def _valid_entry(entry: object) -> bool:
+    """An entry as :meth:`ResultCache.put` writes it, field by field."""
+    if type(entry) is not dict:
+        return False
+    deps, diagnostics, error = entry.get("deps"), entry.get("diagnostics"), entry.get("error")
+    return (
+        type(entry.get("hash")) is str and type(entry.get("settings")) is str
+        and type(entry.get("global")) is bool and (error is None or type(error) is str)
+        and type(deps) is list and all(type(d) is str for d in deps)
+        and type(diagnostics) is list and all(_valid_diagnostic(d) for d in diagnostics)
+    )
+
+
+def valid_entries(data: object, files_key: str) -> dict[str, dict[str, Any]]:
+    """The entries of a loaded cache file that have the right shape (an empty dict for a file of
+    another set of files or of another shape)."""
+    if type(data) is not dict or data.get("files") != files_key or type(data.get("entries")) is not dict:
+        return {}
+    return {path: entry for path, entry in data["entries"].items() if _valid_entry(entry)}
+
+
+# -- directories that are ours ------------------------------------------------------------------
+
+def _marker_text(inode: int) -> bytes:
+    return (
+        f"{SIGNATURE}\n"
+        "# This file is a cache directory tag created by fastapi-perf (its result cache).\n"
+        "# For information about cache directory tags, see: https://bford.info/cachedir/\n"
+        f"{_MARKER_LINE}{inode}\n"
+    ).encode()
+
+
+def _read_bounded(fd: int, limit: int) -> bytes | None:
+    """The content of the open file ``fd``, or None when it holds more than ``limit`` bytes."""
+    chunks, total = [], 0
+    while True:
+        chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > limit:
+            return None
+
+
+def _open_regular(directory: int, name: str, limit: int) -> bytes | None:
+    """The content of the regular file ``name`` in ``directory`` (not through a symlink, not a
+    FIFO, at most ``limit`` bytes, owned by us), else None."""
+    try:
+        fd = os.open(name, _READ_FLAGS, dir_fd=directory)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_size > limit:
+            return None
+        return _read_bounded(fd, limit)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def is_ours(fd: int) -> bool:
+    """Whether the directory ``fd`` (opened with ``_DIRECTORY_FLAGS``) was made by the cache: owned
+    by the effective user, with a marker that names its inode."""
+    info = os.fstat(fd)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+        return False
+    marker = _open_regular(fd, MARKER, 4096)
+    if marker is None:
+        return False
+    lines = marker.decode("utf-8", "replace").splitlines()
+    return bool(lines) and lines[0] == SIGNATURE and f"{_MARKER_LINE}{info.st_ino}" in lines
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _write_file(directory: int, name: str, data: bytes) -> None:
+    """Write ``name`` in ``directory`` in one rename of a new temporary file: a reader sees the
+    old file or the new one, a full disk leaves the old one, and a symlink named ``name`` is
+    replaced, never written through."""
+    temporary = f".{name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(temporary, _CREATE_FLAGS, 0o666, dir_fd=directory)
+    try:
+        try:
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
+        os.rename(temporary, name, src_dir_fd=directory, dst_dir_fd=directory)
+    except BaseException:
+        _unlink(directory, temporary)
+        raise
+
+
+def _unlink(directory: int, name: str) -> None:
+    """Remove ``name`` from ``directory`` if it is a regular file (a symlink, a directory, a FIFO
+    stay)."""
+    try:
+        if stat.S_ISREG(os.stat(name, dir_fd=directory, follow_symlinks=False).st_mode):
+            os.unlink(name, dir_fd=directory)
+    except OSError:
+        pass
+
+
+def _mark(fd: int) -> None:
+    _write_file(fd, MARKER, _marker_text(os.fstat(fd).st_ino))
+
+
+def _is_empty(fd: int) -> bool:
+    """Nothing in it but our temporary files (a concurrent run marking it)."""
+    return all(_TEMPORARY.fullmatch(name) for name in os.listdir(fd))
+
+
+def _open_directory(parent: int, name: str, shown: str) -> int:
+    """Open the directory ``name`` of ``parent`` without following a symlink; a symlink or a
+    non-directory there is a :class:`CacheRefused`."""
+    try:
+        return os.open(name, _DIRECTORY_FLAGS, dir_fd=parent)
+    except OSError:
+        info = os.stat(name, dir_fd=parent, follow_symlinks=False)  # why (ELOOP, ENOTDIR, ...)?
+        if stat.S_ISLNK(info.st_mode):
+            raise CacheRefused(f"cache directory {shown} is a symlink: running without the result cache") from None
+        if not stat.S_ISDIR(info.st_mode):
+            raise CacheRefused(f"cache directory {shown} is not a directory: running without the result cache") from None
+        raise
+
+
+def open_directory(parent: int, name: str, shown: str, must_be_ours: bool) -> tuple[int, bool]:
+    """``(descriptor, ours)`` of the directory ``name`` in ``parent``, made (and marked) if it is
+    missing; an empty directory of ours is adopted.  Raises :class:`CacheRefused` when it is a
+    symlink, not a directory, another user's, or (``must_be_ours``) not made by the cache."""
+    made = False
+    try:
+        fd = _open_directory(parent, name, shown)
+    except FileNotFoundError:
+        try:
+            os.mkdir(name, 0o777, dir_fd=parent)
+            made = True
+        except FileExistsError:  # a concurrent run made it
+            pass
+        fd = _open_directory(parent, name, shown)
+    try:
+        if os.fstat(fd).st_uid != os.geteuid():
+            raise CacheRefused(f"cache directory {shown} belongs to another user: running without the result cache")
+        if is_ours(fd):
+            return fd, True
+        if made or _is_empty(fd):
+            _mark(fd)
+            return fd, True
+        if must_be_ours:
+            raise CacheRefused(f"cache directory {shown} was not made here by fastapi-perf (a copy?): running "
+                               f"without the result cache (delete it to use the cache again)")
+        return fd, False
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 class ResultCache:
-    """The cache of one run (see the module docstring)."""
+    """The cache of one run (see the module docstring).
+
+    When the directory cannot be used, ``usable`` is False (every method then does nothing) and
+    ``warning`` holds the line to show the user, if the reason is one they should know."""
 
     def __init__(self, directory: str, paths: Iterable[str], files: Iterable[str]) -> None:
-        self.directory = directory
+        self.directory = os.path.abspath(directory)
         self.tool = _tool_fingerprint()
         self.name = content_hash("\0".join(sorted(os.path.abspath(p) for p in paths)).encode())
         self.files_key = content_hash("\0".join(sorted(files)).encode())
@@ -95,20 +338,58 @@ class ResultCache:
         self.new: dict[str, dict[str, Any]] = {}
         self.hashes: dict[str, str] = {}  # path -> hash of the bytes this run saw
         self._valid: set[str] | None = None
-        self._load()
+        self.warning: str | None = None
+        self._top: int | None = None  # descriptors of the top and the version directory
+        self._version: int | None = None
+        self._top_ours = False
+        try:
+            self._open()
+        except CacheRefused as exc:
+            self.warning = str(exc)
+            self.close()
+        except OSError:
+            self.close()
+        else:
+            self._load()
 
     @property
-    def _file(self) -> str:
-        return os.path.join(self.directory, self.tool, self.name + ".json")
+    def usable(self) -> bool:
+        return self._version is not None
+
+    def _open(self) -> None:
+        if not SUPPORTED:
+            raise OSError("the cache needs O_NOFOLLOW and dir_fd")
+        parent, name = os.path.split(self.directory)
+        if not name:
+            raise CacheRefused(f"cache directory {self.directory} is a root directory: running without the result cache")
+        try:
+            parent_fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
+        except FileNotFoundError:  # FASTAPI_PERF_CACHE_DIR=~/.cache/fastapi-perf, no ~/.cache yet
+            os.makedirs(parent, exist_ok=True)
+            parent_fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            self._top, self._top_ours = open_directory(parent_fd, name, self.directory, must_be_ours=False)
+        finally:
+            os.close(parent_fd)
+        self._version, _ = open_directory(self._top, self.tool, os.path.join(self.directory, self.tool),
+                                          must_be_ours=True)
+
+    def close(self) -> None:
+        for fd in (self._version, self._top):
+            if fd is not None:
+                os.close(fd)
+        self._top = self._version = None
 
     def _load(self) -> None:
-        try:
-            with open(self._file, "rb") as fh:
-                data = json.loads(fh.read())
-        except (OSError, ValueError):
+        assert self._version is not None
+        data = _open_regular(self._version, self.name + ".json", MAX_FILE_SIZE)
+        if data is None:
             return
-        if isinstance(data, dict) and data.get("files") == self.files_key and isinstance(data.get("entries"), dict):
-            self.old = data["entries"]
+        try:
+            loaded = json.loads(data)
+        except (ValueError, RecursionError):  # not JSON, an int of 5,000 digits, nesting 100,000 deep
+            return
+        self.old = valid_entries(loaded, self.files_key)
 
     def see(self, path: str, data: bytes) -> str:
         """Record the bytes of a file of this run; returns their hash."""
@@ -122,11 +403,11 @@ class ResultCache:
         if self._valid is not None:
             return self._valid
         old, hashes = self.old, self.hashes
-        changed = {p for p, h in hashes.items() if old.get(p, {}).get("hash") != h}
+        changed = {p for p, h in hashes.items() if p not in old or old[p]["hash"] != h}
         changed.update(p for p in old if p not in hashes)
         dependents: dict[str, list[str]] = {}
         for path, entry in old.items():
-            for dep in entry.get("deps", ()):
+            for dep in entry["deps"]:
                 dependents.setdefault(dep, []).append(path)
         stale = set(changed)
         queue = deque(changed)
@@ -136,7 +417,7 @@ class ResultCache:
                     stale.add(user)
                     queue.append(user)
         if changed:
-            stale.update(p for p, entry in old.items() if entry.get("global"))
+            stale.update(p for p, entry in old.items() if entry["global"])
         self._valid = {p for p in hashes if p in old and p not in stale}
         return self._valid
 
@@ -145,14 +426,10 @@ class ResultCache:
         if path not in self._valid_paths():
             return None
         entry = self.old[path]
-        if entry.get("settings") != settings_key(settings):
-            return None
-        try:
-            diagnostics = [_decode(item) for item in entry["diagnostics"]]
-        except (KeyError, TypeError, ValueError):
+        if entry["settings"] != settings_key(settings):
             return None
         self.new[path] = entry
-        return diagnostics, entry.get("error")
+        return [_decode(item) for item in entry["diagnostics"]], entry["error"]
 
     def put(self, path: str, settings: Settings, diagnostics: list[Diagnostic], error: str | None,
             deps: Iterable[str], project_wide: bool, digest: str | None = None) -> None:
@@ -171,50 +448,88 @@ class ResultCache:
         }
 
     def save(self) -> None:
-        """Write this run's entries in one atomic rename; a cache that cannot be written is
-        skipped silently (the run's results do not depend on it)."""
+        """Write this run's entries in one atomic rename, then prune; a cache that cannot be
+        written is skipped silently (the run's results do not depend on it)."""
+        if self._version is None or self._top is None:
+            return
         data = json.dumps({"files": self.files_key, "entries": self.new}, separators=(",", ":")).encode()
-        directory = os.path.dirname(self._file)
         try:
-            os.makedirs(directory, exist_ok=True)
-            top = self.directory
-            ignore = os.path.join(top, ".gitignore")
-            if not os.path.exists(ignore):
-                with open(ignore, "w", encoding="utf-8") as fh:
-                    fh.write("# Automatically created by fastapi-perf.\n*\n")
-            tag = os.path.join(top, "CACHEDIR.TAG")
-            if not os.path.exists(tag):
-                with open(tag, "w", encoding="utf-8") as fh:
-                    fh.write("Signature: 8a477f597d28d172789f06886806bc55\n# fastapi-perf result cache\n")
-            fd, temporary = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=directory)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                os.replace(temporary, self._file)
-            except BaseException:
+            if self._top_ours:
                 try:
-                    os.unlink(temporary)
+                    self._write_gitignore()
                 except OSError:
                     pass
-                raise
-            self._prune(directory)
+            _write_file(self._version, self.name + ".json", data)
+            self._prune()
         except OSError:
             pass
+        finally:
+            self.close()
 
-    def _prune(self, directory: str) -> None:
-        """Keep the ``KEEP`` most recently written cache files of this version; drop the other
-        versions' directories."""
+    def _write_gitignore(self) -> None:
+        """``.gitignore`` in a top directory of ours, again when it is missing or empty (a full disk)."""
+        assert self._top is not None
         try:
-            files = [os.path.join(directory, n) for n in os.listdir(directory) if n.endswith(".json")]
-            if len(files) > KEEP:
-                files.sort(key=lambda f: os.stat(f).st_mtime_ns, reverse=True)
-                for old in files[KEEP:]:
-                    os.unlink(old)
-            for name in os.listdir(self.directory):
-                other = os.path.join(self.directory, name)
-                if name != self.tool and os.path.isdir(other) and len(name) == 32:
-                    for item in os.listdir(other):
-                        os.unlink(os.path.join(other, item))
-                    os.rmdir(other)
-        except OSError:
+            info = os.stat(GITIGNORE, dir_fd=self._top, follow_symlinks=False)
+            if stat.S_ISREG(info.st_mode) and info.st_size:
+                return
+        except FileNotFoundError:
             pass
+        _write_file(self._top, GITIGNORE, GITIGNORE_TEXT)
+
+    def _prune(self) -> None:
+        """Keep the ``KEEP`` most recently written cache files of this version and no stale
+        temporary file; remove the other versions' directories that are ours."""
+        assert self._top is not None and self._version is not None
+        now = time.time()
+        files = []
+        for directory in (self._version, self._top) if self._top_ours else (self._version,):
+            for name in os.listdir(directory):
+                cache_file = directory == self._version and _CACHE_FILE.fullmatch(name)
+                if not (cache_file or _TEMPORARY.fullmatch(name)):
+                    continue
+                try:
+                    info = os.stat(name, dir_fd=directory, follow_symlinks=False)
+                except OSError:
+                    continue
+                if not stat.S_ISREG(info.st_mode):
+                    continue
+                if cache_file:
+                    files.append((info.st_mtime_ns, name))
+                elif now - info.st_mtime > STALE_SECONDS:  # its writer was killed
+                    _unlink(directory, name)
+        files.sort(reverse=True)
+        for _, name in files[KEEP:]:
+            _unlink(self._version, name)
+        for name in os.listdir(self._top):
+            if name != self.tool and _VERSION_DIRECTORY.fullmatch(name):
+                _remove_directory(self._top, name)
+
+
+def _remove_directory(parent: int, name: str) -> None:
+    """Remove the version directory ``name`` of ``parent`` if it is ours: its cache files, then
+    its marker and itself, unless something else is in it (then it stays ours, marker kept)."""
+    try:
+        fd = os.open(name, _DIRECTORY_FLAGS, dir_fd=parent)
+    except OSError:  # a symlink, a file, gone
+        return
+    try:
+        if not is_ours(fd):
+            return
+        other = False
+        for item in os.listdir(fd):
+            if _CACHE_FILE.fullmatch(item) or _TEMPORARY.fullmatch(item):
+                _unlink(fd, item)
+            elif item != MARKER:
+                other = True
+        if other:
+            return
+        _unlink(fd, MARKER)
+        try:
+            os.rmdir(name, dir_fd=parent)
+        except OSError:  # a file appeared meanwhile: keep the directory recognisable as ours
+            _mark(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

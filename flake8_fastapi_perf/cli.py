@@ -31,7 +31,7 @@ from typing import NoReturn
 
 from . import __version__
 from .config import ConfigError, Settings, load_pyproject_cached, parse_codes, settings_for_directory
-from .fileio import WriteRefused, write_atomic
+from .fileio import DEFAULT_FIX_MAX_SIZE, WriteRefused, format_size, parse_size, write_atomic
 from .diagnostics import Diagnostic, decode_source
 from .discovery import iter_python_files
 from .output import FORMATS, HUMAN, NEEDS_FIXES, Finding, Options, escape, project_root
@@ -130,6 +130,9 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fix", action="store_true", help="apply safe fixes")
     check.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes (with --fix/--diff)")
     check.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; write nothing")
+    check.add_argument("--fix-max-size", type=_size, default=None, metavar="SIZE",
+                       help="do not fix larger files, e.g. 5MB (default: fix-max-size in [tool.fastapi-perf], "
+                            f"else {format_size(DEFAULT_FIX_MAX_SIZE)}; 0: no limit)")
     check.add_argument("--stdin-filename", default=None, help="the file name to report for - (stdin)")
     check.add_argument("--no-cache", action="store_true",
                        help="neither read nor write the result cache (.fastapi_perf_cache/)")
@@ -159,6 +162,13 @@ def _per_file_ignores(value: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
             raise ConfigError(f"--per-file-ignores: expected PATTERN:CODES, got {item.strip()!r}")
         pairs.append((pattern.strip(), parse_codes(_split(codes), f"--per-file-ignores {pattern.strip()}")))
     return tuple(pairs)
+
+
+def _size(value: str) -> int:
+    try:
+        return parse_size(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -240,6 +250,10 @@ class _Run:
         self.stdout_parts: list[bytes] = []
         self.stdout_written = False
         self.output_error: str | None = None  # stdout could not be written (see ``emit``)
+        #: where --fix may write: below the directories named, or the files named (write_atomic)
+        named = [p for p in args.paths if p != "-"]
+        self.roots = [p for p in named if os.path.isdir(p)]
+        self.named = [p for p in named if p not in self.roots]
 
     def resolve_output_format(self) -> None:
         """The command line's --output-format, else the project's ``output-format``, else concise."""
@@ -273,8 +287,12 @@ class _Run:
             else:
                 where = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
                 patterns = self.project_settings(where).exclude_patterns()
-                for file in iter_python_files([path], self.errors, exclude=patterns, seen=seen):
+                skipped: list[str] = []  # symlinks out of the named directories: not read
+                for file in iter_python_files([path], self.errors, exclude=patterns, seen=seen, roots=self.roots,
+                                              skipped=skipped):
                     yield (file, False)
+                for line in skipped:
+                    say(f"fastapi-perf: warning: {line}")
 
     def _settings_path(self, path: str, is_stdin: bool) -> str:
         return path if not is_stdin or path != "-" else os.path.join(os.getcwd(), "-")
@@ -338,7 +356,7 @@ class _Run:
                 out.project_wide = os.path.normcase(os.path.abspath(path)) in project.project_wide
         remaining = result.diagnostics
         final = source  # the text the remaining findings refer to
-        if self.fixing and any(d.code in self.fixable for d in remaining):
+        if self.fixing and any(d.code in self.fixable for d in remaining) and self.may_fix(out, source, settings):
             from .fixes.engine import FixOutcome, fix_source  # LibCST is imported only here
 
             try:
@@ -377,13 +395,35 @@ class _Run:
             self.commit(out)
         return out
 
+    def fix_max_size(self, settings: Settings) -> int:
+        """The size above which a file is not given to LibCST (0: no limit)."""
+        if self.args.fix_max_size is not None:
+            return self.args.fix_max_size
+        return DEFAULT_FIX_MAX_SIZE if settings.fix_max_size is None else settings.fix_max_size
+
+    def may_fix(self, out: _Outcome, source: bytes, settings: Settings) -> bool:
+        """False, with an error line, for a file too large to fix (LibCST takes 250 to 400
+        times its size); it is still checked."""
+        limit = self.fix_max_size(settings)
+        if not limit or len(source) <= limit:
+            return True
+        size, most = format_size(len(source)), format_size(limit)
+        if size == most:  # 1.04 MB and 1 MB both show as "1 MB"
+            size, most = f"{len(source):,} bytes", f"{limit:,} bytes"
+        out.errors.append(f"{out.path}:1:1: FPF000 not fixed: the file is {size}, over the fix limit of {most} "
+                          f"(fix-max-size)")
+        return False
+
     def with_fixes(self, path: str, settings: Settings, final: bytes, remaining: list[Diagnostic],
                    errors: list[str]) -> list[Diagnostic]:
         """``remaining`` with their fixes, for the formats that show them; an exception on the
-        way is an error line in ``errors`` and the findings are shown without fixes."""
+        way is an error line in ``errors`` and the findings are shown without fixes.  A file
+        over the fix size limit gets its findings without fixes (LibCST is not run on it)."""
+        limit = self.fix_max_size(settings)
         if (
             self.output_format in NEEDS_FIXES
             and not self.args.statistics
+            and (not limit or len(final) <= limit)  # a larger file: its findings without fix edits
             and any(d.code in self.fixable for d in remaining)
         ):
             from .fixes.edits import with_fixes  # LibCST is imported only here
@@ -439,7 +479,7 @@ class _Run:
         new, old = out.write
         out.write = None
         try:
-            write_atomic(out.path, new, old)
+            write_atomic(out.path, new, old, roots=self.roots, named=self.named)
         except WriteRefused as exc:  # the file keeps its text and its findings
             out.errors.append(f"{out.path}:1:1: FPF000 {exc}")
             out.fixed = out.unsafe_available = 0
@@ -588,9 +628,12 @@ def run_check(args: argparse.Namespace) -> int:
         if not args.no_cache and files:
             from .cache import ResultCache, cache_directory
 
-            run.cache = ResultCache(cache_directory(project_root()), [p for p in args.paths if p != "-"],
-                                    [_norm(f) for f in files])
-            for path in files:
+            cache = ResultCache(cache_directory(project_root()), [p for p in args.paths if p != "-"],
+                                [_norm(f) for f in files])
+            if cache.warning:  # a cache directory that is not safe to use: the run goes on without
+                say(f"fastapi-perf: warning: {cache.warning}")
+            run.cache = cache if cache.usable else None
+            for path in files if run.cache is not None else ():
                 try:
                     if not stat.S_ISREG(os.stat(path).st_mode):
                         continue  # a pipe (check <(git show ...)) can be read once, by process(): not cached

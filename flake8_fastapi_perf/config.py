@@ -15,6 +15,7 @@ pyproject key       flake8 option                         value
 ``extend-exclude``  (command line only)                   glob patterns added to the default list
 ``unsafe-fixes``    (command line only)                   apply unsafe fixes with ``--fix``
 ``output-format``   (command line only)                   concise, full, json, json-lines, github, sarif
+``fix-max-size``    (command line only)                   larger files are not fixed: bytes, or "5MB"
 =================== ===================================== =========================================
 
 An unknown key or a bad value is an error that names the key and the file: a value of any wrong
@@ -46,7 +47,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 KNOWN_KEYS = frozenset(
     ["extend-blocking", "allow", "select", "extend-select", "ignore", "per-file-ignores", "exclude",
-     "extend-exclude", "unsafe-fixes", "output-format"]
+     "extend-exclude", "unsafe-fixes", "output-format", "fix-max-size"]
 )
 OUTPUT_FORMATS = ("concise", "full", "json", "json-lines", "github", "sarif")
 #: The codes an ``extend-blocking`` entry may name: the rules that flag one blocking call.
@@ -72,6 +73,7 @@ class Settings:
     extend_exclude: tuple[str, ...] = ()
     unsafe_fixes: bool | None = None
     output_format: str | None = None
+    fix_max_size: int | None = None  # bytes; None: the default, 0: no limit
     root: str | None = None  # the directory of the pyproject.toml they came from
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
@@ -104,6 +106,7 @@ class Settings:
             extend_exclude=self.extend_exclude + other.extend_exclude,
             unsafe_fixes=other.unsafe_fixes if other.unsafe_fixes is not None else self.unsafe_fixes,
             output_format=other.output_format or self.output_format,
+            fix_max_size=other.fix_max_size if other.fix_max_size is not None else self.fix_max_size,
             root=other.root or self.root,
             warnings=self.warnings + other.warnings,
         )
@@ -233,6 +236,14 @@ def settings_from_table(table: dict, source: str, root: str | None = None) -> Se
     if output_format is not None and output_format not in OUTPUT_FORMATS:
         got = repr(output_format) if isinstance(output_format, str) else _got(output_format)
         raise ConfigError(f"{source}: output-format: expected one of {', '.join(OUTPUT_FORMATS)}, got {got}")
+    fix_max_size = table.get("fix-max-size")
+    if fix_max_size is not None:
+        from .fileio import parse_size
+
+        try:
+            fix_max_size = parse_size(fix_max_size)
+        except ValueError as exc:
+            raise ConfigError(f"{source}: fix-max-size: {exc}") from None
     return Settings(
         select=parse_codes(table.get("select", []), f"{source}: select"),
         extend_select=parse_codes(table.get("extend-select", []), f"{source}: extend-select"),
@@ -244,6 +255,7 @@ def settings_from_table(table: dict, source: str, root: str | None = None) -> Se
         extend_exclude=_patterns(table.get("extend-exclude", []), f"{source}: extend-exclude"),
         unsafe_fixes=unsafe,
         output_format=output_format,
+        fix_max_size=fix_max_size,
         root=root,
     )
 

@@ -8,9 +8,13 @@ checked, whatever their suffix (as ruff does).
 Bad paths: a path named on the command line that cannot be read (missing, a dangling or looping
 symlink) and a directory that cannot be listed are one error line each, ``path:1:1: FPF000
 cannot read: <reason>``; the walk goes on.  Symlinked directories are not followed (so a link
-to ``..`` cannot loop), symlinked files are; a symlink found in a walk that points nowhere (an
-Emacs lock file ``.#x.py``, a link into a checkout that is not there) is not a file and is
-skipped.  A file reached twice (``check . app.py``) is checked once, under its first name.
+to ``..`` cannot loop); symlinked files are, when their real path is inside the directories named
+on the command line (``roots``): a walk never reads, or lets ``--fix`` write, a file outside the
+tree it was given (a link to ``~/.ssh/config.py`` is skipped with one warning line; named on the
+command line, it is checked).  A symlink found in a walk that points nowhere (an Emacs lock file
+``.#x.py``, a link into a checkout that is not there) is not a file and is skipped.  A file reached
+twice (``check . app.py``) is checked once, under its first name.  A ``.gitignore`` that is a
+symlink is not read (as git does not).
 """
 
 from __future__ import annotations
@@ -32,7 +36,10 @@ PYTHON_SUFFIXES = (".py",)
 
 def _gitignore(directory: str):  # type: ignore[no-untyped-def]
     path = os.path.join(directory, ".gitignore")
-    if not os.path.isfile(path):
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):  # a symlink is not followed (nor by git)
+            return None
+    except OSError:
         return None
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
@@ -65,8 +72,20 @@ def _cannot_read(path: str, exc: OSError, what: str = "") -> str:
     return f"{path}:1:1: FPF000 cannot read{what}: {exc.strerror or exc}"
 
 
-def _walk(top: str, patterns: Sequence[str], use_gitignore: bool, errors: list[str]) -> Iterator[tuple[str, str]]:
-    """(path, path relative to ``top``) of the Python files below ``top``."""
+def inside(real: str, roots: Sequence[str]) -> bool:
+    """Whether the real path ``real`` is one of ``roots`` (real paths) or below one."""
+    return any(real == root or real.startswith(root if root.endswith(os.sep) else root + os.sep) for root in roots)
+
+
+def outside_message(path: str) -> str:
+    return (f"{path}: not checked: a symlink to a file outside the checked directories "
+            f"(name it on the command line to check it)")
+
+
+def _walk(top: str, patterns: Sequence[str], use_gitignore: bool, errors: list[str], roots: Sequence[str],
+          skipped: list[str] | None) -> Iterator[tuple[str, str]]:
+    """(path, path relative to ``top``) of the Python files below ``top``; a symlinked file whose
+    real path is outside ``roots`` (real paths) is not one (``skipped`` gets a line about it)."""
     excluded = _Patterns(patterns)
     # (directory, its path relative to top, [(base directory of a .gitignore, its spec)])
     stack: list[tuple[str, str, list]] = [(top, "", [])]
@@ -101,6 +120,9 @@ def _walk(top: str, patterns: Sequence[str], use_gitignore: bool, errors: list[s
                 continue
             if is_dir:
                 subdirs.append((entry.path, relative + "/", specs))  # symlinked dirs are not followed
+            elif entry.is_symlink() and not inside(os.path.realpath(entry.path), roots):
+                if skipped is not None:
+                    skipped.append(outside_message(entry.path))
             else:
                 yield entry.path, relative
         stack.extend(reversed(subdirs))
@@ -112,13 +134,21 @@ def iter_python_files(
     exclude: Sequence[str] = DEFAULT_EXCLUDE,
     use_gitignore: bool = True,
     seen: set[str] | None = None,
+    roots: Sequence[str] | None = None,
+    skipped: list[str] | None = None,
 ) -> Iterator[str]:
     """Files named on the command line, and the .py files below named directories (sorted).
 
     ``errors`` receives one line per path that cannot be read.  ``seen``: pass the same set to
-    several calls to get each file once across them (the real paths already yielded)."""
+    several calls to get each file once across them (the real paths already yielded).  ``roots``:
+    the directories named on the command line (default: the directories of ``paths``); a walk
+    skips a symlinked file whose real path is outside all of them, and adds a line about it to
+    ``skipped``."""
     if seen is None:
         seen = set()
+    if roots is None:
+        roots = [path for path in paths if os.path.isdir(path)]
+    real_roots = [os.path.realpath(root) for root in roots]
     for path in paths:
         try:
             info = os.stat(path)
@@ -129,7 +159,7 @@ def iter_python_files(
             # a walk never follows a symlinked directory, so below the real path of the top every
             # file's real path is that path joined with its relative path (symlinked files aside)
             top = os.path.realpath(path)
-            for found, relative in _walk(path, exclude, use_gitignore, errors):
+            for found, relative in _walk(path, exclude, use_gitignore, errors, real_roots, skipped):
                 key = os.path.join(top, relative if os.sep == "/" else relative.replace("/", os.sep))
                 if key not in seen:
                     seen.add(key)
