@@ -263,6 +263,8 @@ def report(args: argparse.Namespace) -> int:
             gone = [r for r in rows if _key(r) not in reported]
             lines += [f"#### Sample `{sample_name}`: {len(rows)} judged, {len(present)} still reported", ""]
             lines += _precision_table(present)
+            lines += ["", "False alarms by pattern (the letter a FALSE verdict's `why` starts with): "
+                      + _patterns(present)]
             if gone:
                 went = Counter(r["verdict"] for r in gone)
                 lines += ["", f"No longer reported: {len(gone)} ("
@@ -271,7 +273,10 @@ def report(args: argparse.Namespace) -> int:
                           for r in gone if r["verdict"] == "TRUE"]
             lines.append("")
         lines += _counts_table(run_data) + [""]
-    print("\n".join(lines))
+    try:
+        print("\n".join(lines))
+    except BrokenPipeError:  # `report | head`
+        pass
     return 0
 
 
@@ -287,6 +292,24 @@ def _precision_table(rows: list[dict]) -> list[str]:
         out.append(_row(code, counts))
     out.append(_row("**all**", total))
     return out
+
+
+#: The false-alarm patterns of issue 16 (a FALSE ``why`` starts with the letter and a colon).
+PATTERNS = {
+    "A": "code no server runs", "B": "startup/shutdown only", "C": "a hop that runs once",
+    "D": "does not block", "E": "FPF502 on parameter names", "F": "FPF204 limit elsewhere",
+    "G": "FPF202 body offloaded", "H": "FPF304 one path only", "I": "FPF205 file modified",
+    "J": "duplicate", "X": "other",
+}
+
+
+def _patterns(rows: list[dict]) -> str:
+    counts = Counter()
+    for row in rows:
+        if row["verdict"] == "FALSE":
+            letter = row["why"][:2]
+            counts[letter[0] if len(letter) == 2 and letter[1] == ":" and letter[0] in PATTERNS else "X"] += 1
+    return ", ".join(f"{letter} {PATTERNS[letter]} {counts[letter]}" for letter in PATTERNS if counts[letter]) or "none"
 
 
 def _row(label: str, counts: Counter) -> str:
