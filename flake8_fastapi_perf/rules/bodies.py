@@ -8,11 +8,13 @@ bodies of any size.
 from __future__ import annotations
 
 import ast
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ..analysis.context import ModuleContext
-from ..analysis.fastapi import parameter_kind
+from ..analysis.fastapi import APP_CLASSES, parameter_kind
+from ..analysis.names import DEPENDS
 from ..analysis.scope import FunctionInfo, walk_function
 from ..diagnostics import Diagnostic
 from . import Rule
@@ -165,9 +167,13 @@ class UnlimitedUploads(Rule):
     """
     ## What it does
     Flags a `FastAPI(...)` or `APIRouter(...)` (or `Starlette(...)`) whose routes accept uploads
-    (an `UploadFile`, `File()` or `Form()` parameter, or `request.form()`) when neither the
-    route, its router nor the app sets `max_body_size` and no body-size-limiting middleware is
-    added in the module. Reported once per app/router, at its constructor.
+    (an `UploadFile`, `File()` or `Form()` parameter, or `await request.form()` on a `Request`, in
+    the route or in a dependency defined in the module) when neither the route, its router nor
+    an app or router of the module it is included in sets `max_body_size` or `form_limits`, and
+    no body-size-limiting middleware is added in the module (one named so, or a middleware class
+    or `@app.middleware("http")` function of the module that answers 413). Reported once per
+    app/router, at its constructor, naming a route that accepts uploads. Limits set in another
+    module (the parent app, a middleware added elsewhere) are not seen.
 
     ## Why is this bad?
     Multipart uploads are spooled to memory and then to a temporary file with no size limit: a
@@ -434,7 +440,7 @@ def _source(node: ast.AST, limit: int = 60) -> str:
 
 # -- checks ------------------------------------------------------------------------------------
 
-def _check_reads(ctx: ModuleContext, fn: FunctionInfo) -> Iterator[Diagnostic]:
+def _check_reads(ctx: ModuleContext, fn: FunctionInfo, limited: Callable[[], set[str]]) -> Iterator[Diagnostic]:
     calls = [
         c for c in fn.calls
         if isinstance(c.func, ast.Attribute) and c.func.attr in ("read", "body")
@@ -496,7 +502,7 @@ def _check_reads(ctx: ModuleContext, fn: FunctionInfo) -> Iterator[Diagnostic]:
                     f"while iterating {receiver.id}.stream()",
                 )
                 continue
-            if ctx.fastapi.role(fn) != "endpoint" or _route_limited(ctx, fn):
+            if ctx.fastapi.role(fn) != "endpoint" or _route_limited(ctx, fn, limited):
                 continue
             if info.flows_to_sink(target, call):
                 yield WholeBodyRead.diagnostic(
@@ -507,43 +513,89 @@ def _check_reads(ctx: ModuleContext, fn: FunctionInfo) -> Iterator[Diagnostic]:
                 )
 
 
-def _limited_owners(ctx: ModuleContext) -> set[str]:
-    """Apps/routers of this module with a body size limit: their own, or that of the app they are
-    included in."""
-    apps = ctx.fastapi.apps
-    limited = {name for name, (_, call) in apps.items() if _has_keyword(call, "max_body_size")}
-    for call in ctx.module.module_calls:
-        func = call.func
-        if (
-            isinstance(func, ast.Attribute)
-            and func.attr == "include_router"
-            and isinstance(func.value, ast.Name)
-            and func.value.id in limited
-            and call.args
-            and isinstance(call.args[0], ast.Name)
-        ):
-            limited.add(call.args[0].id)
+#: Keywords of an app, a router or a route that bound what an upload may cost: the whole body
+#: (``max_body_size``, FastAPI >= 0.164) or the multipart parts (``form_limits``, FastAPI >= 0.165).
+BODY_LIMITS = ("max_body_size",)
+UPLOAD_LIMITS = ("max_body_size", "form_limits")
+
+
+def _limited_owners(ctx: ModuleContext, keywords: tuple[str, ...] = BODY_LIMITS) -> set[str]:
+    """Module-level apps/routers with a body size limit: their own, or that of an app or router of
+    this module they are included in (through any number of ``include_router`` calls, in any
+    order, at import time or in an app factory of this module)."""
+    resolver = ctx.resolver
+
+    def limits(call: ast.expr) -> bool:
+        return isinstance(call, ast.Call) and any(kw.arg in keywords for kw in call.keywords)
+
+    limited = {name for name, (_, call) in ctx.fastapi.apps.items() if limits(call)}
+    includes: list[tuple[str, str, FunctionInfo | None]] = []
+    for fn, calls in [(None, ctx.module.module_calls), *((f, f.calls) for f in ctx.module.all_functions)]:
+        for call in calls:
+            func = call.func
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr == "include_router"
+                and isinstance(func.value, ast.Name)
+                and call.args
+                and isinstance(call.args[0], ast.Name)
+            ):
+                includes.append((func.value.id, call.args[0].id, fn))
+    changed = True
+    while changed:
+        changed = False
+        for owner, child, fn in includes:
+            if child in limited or (fn is not None and child in fn.assigns):
+                continue  # a router local to a function is not one of the module's
+            if fn is not None and owner in fn.assigns:  # an app built in a factory
+                owner_limited = any(
+                    limits(v) and resolver.qualname(v.func, fn) in APP_CLASSES  # type: ignore[union-attr]
+                    for v in fn.assigns[owner]
+                )
+            else:
+                owner_limited = owner in limited
+            if owner_limited:
+                limited.add(child)
+                changed = True
     return limited
 
 
-def _route_limited(ctx: ModuleContext, fn: FunctionInfo) -> bool:
+def _route_limited(ctx: ModuleContext, fn: FunctionInfo, limited: Callable[[], set[str]]) -> bool:
     decorator = ctx.fastapi.route_decorators.get(id(fn.node))
     if decorator is None:
         return False
     if _has_keyword(decorator, "max_body_size"):
         return True
     owner = decorator.func.value if isinstance(decorator.func, ast.Attribute) else None
-    return isinstance(owner, ast.Name) and owner.id in _limited_owners(ctx)
+    return isinstance(owner, ast.Name) and owner.id in limited()
 
 
-def _accepts_uploads(ctx: ModuleContext, fn: FunctionInfo) -> str | None:
-    """"files" (an UploadFile/File() parameter), "form" (Form() or request.form()), or None."""
+def _dependencies(ctx: ModuleContext, fn: FunctionInfo, metas: list[ast.expr]) -> Iterator[FunctionInfo]:
+    """The functions of this module that ``Depends(...)``/``Security(...)`` calls among ``metas``
+    name."""
+    for meta in metas:
+        if isinstance(meta, ast.Call) and ctx.resolver.qualname(meta.func, fn.parent) in DEPENDS:
+            target = meta.args[0] if meta.args else next(
+                (kw.value for kw in meta.keywords if kw.arg == "dependency"), None
+            )
+            dependency = ctx.resolver.function_ref(target, fn.parent) if target is not None else None
+            if dependency is not None and dependency is not fn:
+                yield dependency
+
+
+def _accepts_uploads(ctx: ModuleContext, fn: FunctionInfo, extra: list[ast.expr] | None = None,
+                     starlette: bool = False, depth: int = 0) -> str | None:
+    """"files" (an UploadFile/File() parameter), "form" (Form() or ``await request.form()`` on a
+    Request), or None; in ``fn`` or in the dependencies of this module it declares (``extra``:
+    the route decorator's ``dependencies=[...]``), whose parameters FastAPI reads from the same body.
+    ``starlette``: ``fn`` is a route of a Starlette app (its first parameter is the request)."""
     resolver = ctx.resolver
     args = fn.node.args
     positional = [*args.posonlyargs, *args.args]
     defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
     pairs = [*zip(positional, defaults), *zip(args.kwonlyargs, args.kw_defaults)]
     found: str | None = None
+    dependency_calls: list[ast.expr] = list(extra or ())
     for arg, default in pairs:
         if parameter_kind(resolver, fn, arg) == "upload":
             return "files"
@@ -557,20 +609,76 @@ def _accepts_uploads(ctx: ModuleContext, fn: FunctionInfo) -> str | None:
                 if q.endswith("File"):
                     return "files"
                 found = "form"
-    if found is None and _calls_request_form(fn):
+            else:
+                dependency_calls.append(meta)
+    if found is None and _awaits_request_form(ctx, fn, starlette=starlette, unlimited_only=starlette):
         found = "form"
+    if depth < 3:
+        for dependency in _dependencies(ctx, fn, dependency_calls):
+            kind = _accepts_uploads(ctx, dependency, None, False, depth + 1)
+            if kind == "files":
+                return kind
+            found = found or kind
     return found
 
 
-def _calls_request_form(fn: FunctionInfo) -> bool:
+def _route_dependencies(decorator: ast.Call) -> list[ast.expr]:
+    """The ``Depends(...)`` calls of a route decorator's ``dependencies=[...]``."""
+    for kw in decorator.keywords:
+        if kw.arg == "dependencies" and isinstance(kw.value, (ast.List, ast.Tuple)):
+            return list(kw.value.elts)
+    return []
+
+
+def _awaits_request_form(ctx: ModuleContext, fn: FunctionInfo, starlette: bool = False,
+                         unlimited_only: bool = False) -> bool:
+    """``fn`` awaits ``request.form()`` (or enters ``async with request.form()``) on a Starlette/
+    FastAPI ``Request``: a parameter annotated ``Request`` or, in a Starlette endpoint
+    (``starlette``), its first parameter.  ``unlimited_only``: only a call without
+    ``max_files``/``max_fields``/``max_part_size``.  A ``.form(...)`` of anything else (an HTML
+    builder, a WTForms object, a model named ``request``) is no request body."""
+    forms = [
+        c for c in fn.calls
+        if isinstance(c.func, ast.Attribute) and c.func.attr == "form" and isinstance(c.func.value, ast.Name)
+        and not (unlimited_only and c.keywords)
+    ]
+    if not forms:
+        return False
+    arguments = _arguments(fn)
+    requests = {a.arg for a in arguments if parameter_kind(ctx.resolver, fn, a) == "request"}
+    if starlette:
+        plain = [a for a in arguments if a.arg not in ("self", "cls")]
+        if plain:
+            requests.add(plain[0].arg)
+    entered = {
+        id(item.context_expr)
+        for node in walk_function(fn) if isinstance(node, ast.AsyncWith)
+        for item in node.items
+    }
     return any(
-        isinstance(c.func, ast.Attribute) and c.func.attr == "form" and isinstance(c.func.value, ast.Name)
-        for c in fn.calls
+        c.func.value.id in requests and (id(c) in fn.awaited or id(c) in entered)  # type: ignore[attr-defined]
+        for c in forms
     )
 
 
+def _limiting_code(node: ast.AST) -> bool:
+    """The code answers 413 (Content Too Large): it enforces a body size limit."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Constant) and type(sub.value) is int and sub.value == 413:
+            return True
+        name = sub.attr if isinstance(sub, ast.Attribute) else sub.id if isinstance(sub, ast.Name) else ""
+        if name.startswith("HTTP_413"):
+            return True
+    return False
+
+
 def _module_limits_bodies(ctx: ModuleContext) -> bool:
-    """A body-size-limiting middleware is added somewhere in the module."""
+    """A body-size-limiting middleware is added somewhere in the module: one whose name says so,
+    a class of this module that answers 413, or an ``@app.middleware("http")`` function of this
+    module that does."""
+    for fn in ctx.module.all_functions:
+        if ctx.fastapi.role(fn) == "middleware" and fn.cls is None and _limiting_code(fn.node):
+            return True
     for call in ctx.module.module_calls + [c for fn in ctx.module.all_functions for c in fn.calls]:
         func = call.func
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
@@ -579,6 +687,9 @@ def _module_limits_bodies(ctx: ModuleContext) -> bool:
             label = target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else ""
             if LIMITING_MIDDLEWARE.search(label):
                 return True
+            local = ctx.module.classes.get(label) if isinstance(target, ast.Name) else None
+            if local is not None and _limiting_code(local.node):
+                return True
     return False
 
 
@@ -586,8 +697,10 @@ def _check_unlimited_uploads(ctx: ModuleContext) -> Iterator[Diagnostic]:
     model = ctx.fastapi
     if not model.apps:
         return
-    first_upload: dict[str, FunctionInfo] = {}
-    files_seen: set[str] = set()
+    # One finding per constructor (an app may have two names, a Starlette app both decorated
+    # routes and routes=[...]), naming a route that really accepts uploads: one with files if
+    # there is one, else the first with a form.
+    uploads: dict[int, tuple[str, FunctionInfo, str]] = {}  # id(constructor) -> (name, route, kind)
     for fn in ctx.module.all_functions:
         decorator = model.route_decorators.get(id(fn.node))
         if decorator is None or not isinstance(decorator.func, ast.Attribute):
@@ -595,25 +708,31 @@ def _check_unlimited_uploads(ctx: ModuleContext) -> Iterator[Diagnostic]:
         owner = decorator.func.value
         if not isinstance(owner, ast.Name) or owner.id not in model.apps:
             continue
-        if _has_keyword(decorator, "max_body_size"):
+        if any(_has_keyword(decorator, kw) for kw in UPLOAD_LIMITS):
             continue
-        accepts = _accepts_uploads(ctx, fn)
-        if accepts == "files" or (accepts == "form" and owner.id not in first_upload):
-            if accepts == "files" and owner.id in first_upload and owner.id in files_seen:
-                continue
-            first_upload[owner.id] = fn
-            if accepts == "files":
-                files_seen.add(owner.id)
-    starlette_routes = _starlette_upload_routes(ctx)
-    if not first_upload and not starlette_routes:
+        key = id(model.apps[owner.id][1])
+        if key in uploads and uploads[key][2] == "files":
+            continue
+        accepts = _accepts_uploads(ctx, fn, _route_dependencies(decorator), _is_starlette(ctx, owner.id))
+        if accepts == "files" or (accepts == "form" and key not in uploads):
+            uploads[key] = (owner.id, fn, accepts)
+    for name, call, fn in _starlette_upload_routes(ctx):
+        uploads.setdefault(id(call), (name, fn, "form"))
+    if not uploads or _module_limits_bodies(ctx):
         return
-    if _module_limits_bodies(ctx):
-        return
-    limited = _limited_owners(ctx)
-    for name, fn in sorted(first_upload.items(), key=lambda item: model.apps[item[0]][1].lineno):
+    limited = _limited_owners(ctx, UPLOAD_LIMITS)
+    for name, fn, _ in sorted(uploads.values(), key=lambda item: model.apps[item[0]][1].lineno):
         if name in limited:
             continue
         kind, call = model.apps[name]
+        if _is_starlette(ctx, name):
+            yield UnlimitedUploads.diagnostic(
+                call,
+                f"this Starlette app accepts uploads (`{fn.qualname}` calls request.form()) with no body size "
+                f"limit and no body-size-limiting middleware; pass request.form(max_part_size=..., max_files=...) "
+                f"and limit the body size in a middleware",
+            )
+            continue
         constructor = "FastAPI" if kind == "app" else "APIRouter"
         yield UnlimitedUploads.diagnostic(
             call,
@@ -621,19 +740,18 @@ def _check_unlimited_uploads(ctx: ModuleContext) -> Iterator[Diagnostic]:
             f"the route, router or app and no body-size-limiting middleware is added; one request can fill "
             f"memory or /tmp: set {constructor}(max_body_size=...) or max_body_size on the route",
         )
-    for call, fn in starlette_routes:
-        yield UnlimitedUploads.diagnostic(
-            call,
-            f"this Starlette app accepts uploads (`{fn.qualname}` calls request.form()) with no body size "
-            f"limit and no body-size-limiting middleware; pass request.form(max_part_size=..., max_files=...) "
-            f"and limit the body size in a middleware",
-        )
 
 
-def _starlette_upload_routes(ctx: ModuleContext) -> list[tuple[ast.Call, FunctionInfo]]:
+def _is_starlette(ctx: ModuleContext, name: str) -> bool:
+    return ctx.resolver.qualname(ctx.fastapi.apps[name][1].func) == "starlette.applications.Starlette"
+
+
+def _starlette_upload_routes(ctx: ModuleContext) -> list[tuple[str, ast.Call, FunctionInfo]]:
+    """(name, Starlette constructor, the first route of its ``routes=[...]`` whose endpoint awaits
+    ``request.form()`` without limits)."""
     found = []
     for name, (kind, call) in ctx.fastapi.apps.items():
-        if ctx.resolver.qualname(call.func) != "starlette.applications.Starlette":
+        if not _is_starlette(ctx, name):
             continue
         for kw in call.keywords:
             if kw.arg != "routes" or not isinstance(kw.value, (ast.List, ast.Tuple)):
@@ -641,11 +759,8 @@ def _starlette_upload_routes(ctx: ModuleContext) -> list[tuple[ast.Call, Functio
             for route in kw.value.elts:
                 if isinstance(route, ast.Call) and len(route.args) >= 2:
                     endpoint = ctx.resolver.function_ref(route.args[1], None)
-                    if endpoint is not None and any(
-                        isinstance(c.func, ast.Attribute) and c.func.attr == "form" and not c.keywords
-                        for c in endpoint.calls
-                    ):
-                        found.append((call, endpoint))
+                    if endpoint is not None and _awaits_request_form(ctx, endpoint, starlette=True, unlimited_only=True):
+                        found.append((name, call, endpoint))
                         break
     return found
 
@@ -775,7 +890,8 @@ def _reads_whole_file(expr: ast.expr, opened: set[str]) -> bool:
 
 
 def check(ctx: ModuleContext) -> Iterator[Diagnostic]:
+    limited = functools.cache(lambda: _limited_owners(ctx))  # worked out once, if a read needs it
     for fn in ctx.module.all_functions:
-        yield from _check_reads(ctx, fn)
+        yield from _check_reads(ctx, fn, limited)
         yield from _check_responses(ctx, fn)
     yield from _check_unlimited_uploads(ctx)

@@ -1,0 +1,25 @@
+"""What the FPF2xx/FPF3xx messages say, beyond the (line, code) pairs of tests/test_rules.py."""
+
+from __future__ import annotations
+
+from conftest import TESTDATA
+
+from flake8_fastapi_perf.checker import check_source
+from flake8_fastapi_perf.config import Settings
+
+
+def _messages(name: str, code: str) -> dict[int, str]:
+    path = TESTDATA / "rules" / name
+    result = check_source(path.read_bytes(), str(path), Settings())
+    return {d.line: d.message for d in result.diagnostics if d.code == code}
+
+
+def _line_of(name: str, text: str) -> int:
+    lines = (TESTDATA / "rules" / name).read_text(encoding="utf-8").splitlines()
+    return next(number for number, line in enumerate(lines, 1) if line.startswith(text))
+
+
+def test_fpf204_names_the_route_that_takes_uploads_not_an_earlier_one():
+    message = _messages("FPF204_uploads.py", "FPF204")[_line_of("FPF204_uploads.py", "mixed = ")]
+    assert f"(`attach` at line {_line_of('FPF204_uploads.py', 'async def attach')})" in message
+
