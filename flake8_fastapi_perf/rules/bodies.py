@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from ..analysis.context import ModuleContext
 from ..analysis.fastapi import APP_CLASSES, parameter_kind
 from ..analysis.names import DEPENDS
-from ..analysis.scope import FunctionInfo, walk_function
+from ..analysis.scope import OFFLOAD_NAMES, FunctionInfo, walk_function
 from ..diagnostics import Diagnostic
 from . import Rule
 
@@ -88,7 +88,10 @@ class WholeBodyRead(Rule):
     ## What it does
     Flags `await request.body()` in an endpoint whose route, router and app set no
     `max_body_size`, when the bytes are then written to a file or storage, or forwarded whole
-    (`client.post(url, content=body)`).
+    (`client.post(url, content=body)`). Bytes given to a function run in a thread
+    (`run_in_threadpool(handler, body)`, `asyncio.to_thread`, `anyio.to_thread.run_sync`) count
+    only when that function writes or sends them (`asyncio.to_thread(path.write_bytes, body)`).
+    Reported once per request: Starlette keeps the body after the first read.
 
     ## Why is this bad?
     The whole request body is held in memory, with no limit on its size: a proxy or an upload
@@ -379,24 +382,82 @@ class _Bodies:
         return False
 
     def flows_to_sink(self, name: str | None, call: ast.Call) -> bool:
-        """The value (bound to ``name``, or ``call`` itself) is written or forwarded whole."""
+        """The value (bound to ``name``, or ``call`` itself) is written or forwarded whole: given to
+        a write/upload/send method (``out.write(body)``, ``s3.put_object(...)``), or as the
+        ``content=``/``data=``/``body=`` of a call (``client.post(url, content=body)``).  Given to a
+        function run in a thread (``run_in_threadpool(handler, body)``, ``asyncio.to_thread``,
+        ``anyio.to_thread.run_sync``, ``functools.partial`` in them...), it is forwarded only when
+        that function is itself such a method (``to_thread(out.write, body)``)."""
         def is_value(expr: ast.expr) -> bool:
             if isinstance(expr, ast.Await):
                 expr = expr.value
             return expr is call or (name is not None and isinstance(expr, ast.Name) and expr.id == name)
 
-        for node in self.nodes:
-            if not isinstance(node, ast.Call) or node is call:
-                continue
-            func = node.func
-            attr = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-            if attr.endswith("Response"):
-                continue
-            if attr in SINK_METHODS and any(is_value(a) for a in node.args):
+        offloads = [(node, _offloaded(node)) for node in self.nodes
+                    if isinstance(node, ast.Call) and _call_name(node) in OFFLOAD_NAMES]
+        judged = {id(target) for _, (target, _, _) in offloads if isinstance(target, ast.Call)}
+        for node, (target, args, keywords) in offloads:
+            if isinstance(target, ast.Call):  # functools.partial(f, ...)
+                target, args, keywords = _partial(target, args, keywords)
+            if isinstance(target, ast.Lambda):
+                if isinstance(target.body, ast.Call) and _sink_call(target.body, is_value):
+                    return True
+            elif target is not None and _label(target) in SINK_METHODS and any(
+                is_value(v) for v in (*args, *(kw.value for kw in keywords))
+            ):
                 return True
-            if any(kw.arg in SINK_KEYWORDS and is_value(kw.value) for kw in node.keywords):
+        offloading = {id(node) for node, _ in offloads}
+        for node in self.nodes:
+            if (
+                isinstance(node, ast.Call) and node is not call
+                and id(node) not in offloading and id(node) not in judged
+                and _sink_call(node, is_value)
+            ):
                 return True
         return False
+
+
+def _label(expr: ast.expr) -> str:
+    return expr.attr if isinstance(expr, ast.Attribute) else expr.id if isinstance(expr, ast.Name) else ""
+
+
+def _call_name(call: ast.Call) -> str:
+    """``run_in_threadpool`` for ``run_in_threadpool(...)``, ``asyncify`` for ``asyncify(f)(...)``."""
+    func = call.func
+    return _label(func.func) if isinstance(func, ast.Call) else _label(func)
+
+
+def _sink_call(node: ast.Call, is_value) -> bool:  # type: ignore[no-untyped-def]
+    """``node`` writes or forwards a value ``is_value`` accepts."""
+    attr = _label(node.func)
+    if attr.endswith("Response"):
+        return False
+    if attr in SINK_METHODS and any(is_value(a) for a in node.args):
+        return True
+    return any(kw.arg in SINK_KEYWORDS and is_value(kw.value) for kw in node.keywords)
+
+
+def _offloaded(call: ast.Call) -> tuple[ast.expr | None, list[ast.expr], list[ast.keyword]]:
+    """(the function an offloading call runs, its arguments, its keywords):
+    ``run_in_threadpool(f, *a, **k)``, ``asyncio.to_thread(f, ...)``, ``anyio.to_thread.run_sync(f,
+    ...)``, ``loop.run_in_executor(executor, f, *a)``, ``asyncify(f)(*a, **k)``."""
+    if isinstance(call.func, ast.Call):  # asyncify(f)(...)
+        inner = call.func
+        return (inner.args[0] if inner.args else None), list(call.args), list(call.keywords)
+    args = list(call.args)
+    if _label(call.func) == "run_in_executor":
+        args = args[1:]
+    if not args or isinstance(args[0], ast.Starred):
+        return None, [], []
+    return args[0], args[1:], list(call.keywords)
+
+
+def _partial(target: ast.Call, args: list[ast.expr], keywords: list[ast.keyword]):  # type: ignore[no-untyped-def]
+    """``partial(f, *a, **k)`` given ``args``/``keywords`` -> (f, a + args, k + keywords); another call
+    -> (None, [], [])."""
+    if _label(target.func) != "partial" or not target.args:
+        return None, [], []
+    return target.args[0], [*target.args[1:], *args], [*target.keywords, *keywords]
 
 
 def _is_len_of(expr: ast.expr, names: set[str]) -> bool:
@@ -451,6 +512,7 @@ def _check_reads(ctx: ModuleContext, fn: FunctionInfo, limited: Callable[[], set
     if not (info.uploads or info.upload_lists or info.forms or info.requests):
         return
     where = _where(ctx, fn)
+    forwarded: set[str] = set()  # requests whose body was reported: Starlette reads a body once
     for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
         func = call.func
         assert isinstance(func, ast.Attribute)
@@ -502,9 +564,10 @@ def _check_reads(ctx: ModuleContext, fn: FunctionInfo, limited: Callable[[], set
                     f"while iterating {receiver.id}.stream()",
                 )
                 continue
-            if ctx.fastapi.role(fn) != "endpoint" or _route_limited(ctx, fn, limited):
+            if receiver.id in forwarded or ctx.fastapi.role(fn) != "endpoint" or _route_limited(ctx, fn, limited):
                 continue
             if info.flows_to_sink(target, call):
+                forwarded.add(receiver.id)
                 yield WholeBodyRead.diagnostic(
                     call,
                     f"`await {receiver.id}.body()` holds the whole request body in memory and writes or forwards it "
