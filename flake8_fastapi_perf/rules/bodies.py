@@ -211,7 +211,9 @@ class StreamingInMemory(Rule):
     ## What it does
     Flags responses that hold the whole payload in memory behind a streaming facade:
     `StreamingResponse(io.BytesIO(...))`, `StreamingResponse(iter([data]))`, and
-    `Response(content=<file>.read())` / `Response(content=path.read_bytes())`.
+    `Response(content=<file>.read())` / `Response(content=path.read_bytes())`. A file changed
+    before it is returned (`html = html.replace(...)`, `data = gzip.compress(data)`) is new
+    content that only exists in memory: not flagged.
 
     ## Why is this bad?
     `StreamingResponse` only saves memory when its iterator produces the data piece by piece; an
@@ -875,14 +877,7 @@ def _check_responses(ctx: ModuleContext, fn: FunctionInfo) -> Iterator[Diagnosti
                 )
             continue
         opened = _opened_file_names(fn, nodes)
-        values = [content]
-        if isinstance(content, ast.Name):
-            values = [
-                n.value for n in nodes
-                if isinstance(n, ast.Assign) and len(n.targets) == 1
-                and isinstance(n.targets[0], ast.Name) and n.targets[0].id == content.id
-            ]
-        if any(_reads_whole_file(v, opened) for v in values):
+        if _is_file_payload(content, opened, nodes, call.lineno):
             yield StreamingInMemory.diagnostic(
                 call,
                 f"`Response({_source(content, 40)})` reads the whole file into memory in {where}; "
@@ -902,20 +897,20 @@ def _in_memory(ctx: ModuleContext, content: ast.expr, fn: FunctionInfo, nodes: l
     """
     opened = _opened_file_names(fn, nodes)
     if isinstance(content, (ast.List, ast.Tuple)):
-        return any(_is_file_payload(elt, opened, nodes) for elt in content.elts)
+        return any(_is_file_payload(elt, opened, nodes, content.lineno) for elt in content.elts)
     if isinstance(content, ast.Call):
         q = ctx.resolver.qualname(content.func, fn)
         if q in IN_MEMORY_BUFFERS:
-            return bool(content.args) and _is_file_payload(content.args[0], opened, nodes)
+            return bool(content.args) and _is_file_payload(content.args[0], opened, nodes, content.lineno)
         if q == "iter" and content.args and isinstance(content.args[0], (ast.List, ast.Tuple)):
-            return any(_is_file_payload(elt, opened, nodes) for elt in content.args[0].elts)
+            return any(_is_file_payload(elt, opened, nodes, content.lineno) for elt in content.args[0].elts)
         return False
     if isinstance(content, ast.Name) and ctx.resolver.type_of(content, fn) == "io.BytesIO":
         name = content.id
         for node in nodes:
             if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
                 value = node.value
-                if isinstance(value, ast.Call) and value.args and _is_file_payload(value.args[0], opened, nodes):
+                if isinstance(value, ast.Call) and value.args and _is_file_payload(value.args[0], opened, nodes, node.lineno):
                     return True
             if isinstance(node, ast.Call):
                 func = node.func
@@ -927,15 +922,33 @@ def _in_memory(ctx: ModuleContext, content: ast.expr, fn: FunctionInfo, nodes: l
     return False
 
 
-def _is_file_payload(expr: ast.expr, opened: set[str], nodes: list[ast.AST]) -> bool:
-    """A file read whole, directly or through a local name."""
+def _is_file_payload(expr: ast.expr, opened: set[str], nodes: list[ast.AST], used_at: int) -> bool:
+    """A file read whole, directly or through a local name, and not changed before ``used_at``:
+    ``html = path.read_text(); html = html.replace(...)`` is a new text, not the file (no
+    ``FileResponse`` could send it)."""
     if _reads_whole_file(expr, opened):
         return True
-    if isinstance(expr, ast.Name):
-        return any(
-            isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)
-            and n.targets[0].id == expr.id and _reads_whole_file(n.value, opened)
-            for n in nodes
+    if not isinstance(expr, ast.Name):
+        return False
+    name = expr.id
+    reads = [
+        n for n in nodes
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)
+        and n.targets[0].id == name and _reads_whole_file(n.value, opened)
+    ]
+    changes = [n.lineno for n in nodes if _derives(n, name)]
+    return any(not any(read.lineno < line <= used_at for line in changes) for read in reads)
+
+
+def _derives(node: ast.AST, name: str) -> bool:
+    """``node`` binds ``name`` to a value made from ``name``: ``name = name.replace(...)``,
+    ``name = f(name)``, ``name += ...``."""
+    if isinstance(node, ast.AugAssign):
+        return isinstance(node.target, ast.Name) and node.target.id == name
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return any(isinstance(t, ast.Name) and t.id == name for t in targets) and any(
+            isinstance(sub, ast.Name) and sub.id == name for sub in ast.walk(node.value)
         )
     return False
 

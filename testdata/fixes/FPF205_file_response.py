@@ -78,3 +78,10 @@ def body_used():
     response = Response(content=(EXPORTS / "x.bin").read_bytes())
     print(response.body)
     return response
+
+
+@router.get("/page")
+def page():
+    html = (EXPORTS / "index.html").read_bytes()
+    html = html.replace(b"<head>", b'<head><base href="/app/">')  # a new text, not the file
+    return Response(html, media_type="text/html")

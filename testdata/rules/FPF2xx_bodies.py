@@ -112,6 +112,13 @@ def download(name: str):
     return Response(content=content, media_type="application/octet-stream"), also  # error: FPF205
 
 
+@router.get("/report/{name}")
+def report(name: str):
+    data = (EXPORTS / name).read_bytes()
+    text = data.decode("latin-1")  # another name: `data` is still the file
+    return Response(data, headers={"X-Lines": str(text.count("\n"))})  # error: FPF205
+
+
 # --- silent look-alikes -----------------------------------------------------------------
 
 @limited.post("/chunked")
@@ -193,6 +200,30 @@ async def avatar(encoded: str):
     image = io.BytesIO(base64.b64decode(encoded))
     await store(b"")
     return StreamingResponse(image, media_type="image/png")
+
+
+@limited.get("/page")
+def page():
+    # a template with a tag injected: a new text, which no FileResponse could send
+    html = (EXPORTS / "index.html").read_text()
+    html = html.replace("<head>", '<head><base href="/app/">')
+    return Response(html, media_type="text/html")
+
+
+@limited.get("/page-footer")
+def page_footer():
+    body = (EXPORTS / "index.html").read_bytes()
+    body += b"<!-- served by app -->"
+    return Response(content=body, media_type="text/html")
+
+
+@limited.get("/compressed")
+def compressed():
+    import gzip
+
+    data = (EXPORTS / "x.csv").read_bytes()
+    data = gzip.compress(data)
+    return StreamingResponse(io.BytesIO(data), media_type="application/gzip")
 
 
 @limited.get("/html")
