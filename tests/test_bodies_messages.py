@@ -23,3 +23,15 @@ def test_fpf204_names_the_route_that_takes_uploads_not_an_earlier_one():
     message = _messages("FPF204_uploads.py", "FPF204")[_line_of("FPF204_uploads.py", "mixed = ")]
     assert f"(`attach` at line {_line_of('FPF204_uploads.py', 'async def attach')})" in message
 
+
+def test_fpf304_names_the_condition_of_conditional_buffering():
+    name = "FPF304_conditional.py"
+    messages = _messages(name, "FPF304")
+    upload = messages[_line_of(name, "        body = await request.body()  # error")]
+    assert "when `request.url.path.startswith('/upload')`: each such request pays" in upload
+    writes = messages[_line_of(name, "    payload = await request.json()  # error")]
+    assert "unless `request.method in ('GET', 'HEAD')`: each such request pays" in writes
+    html = messages[_line_of(name, "class RewriteHtml") + 4]
+    assert "when `response.status_code == 200 and" in html and "each such response pays" in html
+    signed = messages[_line_of(name, "    body = await request.body()  # error")]
+    assert "every request pays for a full copy" in signed

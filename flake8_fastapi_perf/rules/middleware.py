@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from itertools import pairwise
 
 from ..analysis.context import ModuleContext
 from ..analysis.fastapi import is_http_middleware_class
@@ -133,7 +134,11 @@ class BufferingMiddleware(Rule):
     ## What it does
     Flags middleware that holds a whole body in memory: it collects `response.body_iterator`
     (`b"".join(...)`, a list comprehension, `body += chunk` or `chunks.append(chunk)` in the
-    loop), or reads `await request.body()` / `await request.json()` in `dispatch`.
+    loop), or reads `await request.body()` / `await request.json()` in `dispatch`. Buffering
+    that happens only for error responses (under `if response.status_code >= 400:`, after
+    `if response.status_code < 400: return response`, or in an `except` block) is not flagged;
+    buffering under another condition (one path, one method) is flagged with that condition in
+    the message. A request body read twice is flagged once: Starlette keeps it after the first read.
 
     ## Why is this bad?
     Middleware runs for every request: buffering there turns every streaming response and every
@@ -224,7 +229,8 @@ def _is_body_iterator(expr: ast.expr) -> bool:
     return isinstance(expr, ast.Attribute) and expr.attr == "body_iterator"
 
 
-def _buffering(fn: FunctionInfo, request: str) -> Iterator[tuple[ast.AST, str]]:
+def _buffering(fn: FunctionInfo, request: str) -> list[tuple[ast.AST, str, bool]]:
+    """Where ``fn`` holds a whole body, how, and whether it is the request's, in source order."""
     joined: set[int] = set()
     nodes = list(walk_function(fn))
     for node in nodes:
@@ -235,14 +241,15 @@ def _buffering(fn: FunctionInfo, request: str) -> Iterator[tuple[ast.AST, str]]:
         ):
             for arg in node.args:
                 joined.add(id(arg))
+    found: list[tuple[ast.AST, str, bool]] = []
     for node in nodes:
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)) and any(
             _is_body_iterator(gen.iter) for gen in node.generators
         ):
             if not isinstance(node, ast.GeneratorExp) or id(node) in joined:
-                yield node, "collects response.body_iterator into memory"
+                found.append((node, "collects response.body_iterator into memory", False))
         elif isinstance(node, (ast.For, ast.AsyncFor)) and _is_body_iterator(node.iter) and _collects(node):
-            yield node.iter, "collects response.body_iterator into memory chunk by chunk"
+            found.append((node.iter, "collects response.body_iterator into memory chunk by chunk", False))
         elif (
             isinstance(node, ast.Await)
             and isinstance(node.value, ast.Call)
@@ -251,7 +258,132 @@ def _buffering(fn: FunctionInfo, request: str) -> Iterator[tuple[ast.AST, str]]:
             and isinstance(node.value.func.value, ast.Name)
             and node.value.func.value.id == request
         ):
-            yield node.value, f"reads the whole request body (`await {request}.{node.value.func.attr}()`)"
+            what = f"reads the whole request body (`await {request}.{node.value.func.attr}()`)"
+            found.append((node.value, what, True))
+    found.sort(key=lambda item: (item[0].lineno, item[0].col_offset))  # type: ignore[attr-defined]
+    return found
+
+
+def _parents(fn: FunctionInfo) -> dict[int, ast.AST]:
+    parents: dict[int, ast.AST] = {}
+    for node in ast.walk(fn.node):
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
+    return parents
+
+
+def _passes_through(block: list[ast.stmt], call_next: str, responses: set[str]) -> bool:
+    """``block`` ends the middleware by handing on the app's own response: it returns
+    ``await call_next(...)`` or a response it gave (not an error of its own, not a raise)."""
+    if not block or not isinstance(block[-1], ast.Return) or block[-1].value is None:
+        return False
+    value = block[-1].value
+    if isinstance(value, ast.Name):
+        return value.id in responses
+    return any(
+        isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id == call_next
+        for sub in ast.walk(value)
+    )
+
+
+def _conditions(fn: FunctionInfo, node: ast.AST, call_next: str) -> list[tuple[ast.expr, bool]] | None:
+    """The conditions under which ``node`` runs, innermost first, as (test, negated): enclosing
+    ``if``s, and earlier ``if test: return await call_next(request)`` (or ``return response``)
+    that hand the request on untouched.  None when ``node`` runs only in an ``except`` block."""
+    parents = _parents(fn)
+    responses = {
+        target.id
+        for sub in walk_function(fn) if isinstance(sub, ast.Assign) and isinstance(sub.value, ast.Await)
+        and isinstance(sub.value.value, ast.Call) and isinstance(sub.value.value.func, ast.Name)
+        and sub.value.value.func.id == call_next
+        for target in sub.targets if isinstance(target, ast.Name)
+    }
+    found: list[tuple[ast.expr, bool]] = []
+    child: ast.AST = node
+    while child is not fn.node:
+        parent = parents.get(id(child))
+        if parent is None:
+            break
+        if isinstance(parent, ast.ExceptHandler):
+            return None
+        if isinstance(parent, (ast.If, ast.IfExp)):
+            body = parent.body if isinstance(parent.body, list) else [parent.body]
+            if any(child is item for item in body):
+                found.append((parent.test, False))
+            elif child is not parent.test:
+                found.append((parent.test, True))
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(parent, field, None)
+            if isinstance(block, list) and any(child is item for item in block):
+                for earlier in block[: next(i for i, item in enumerate(block) if item is child)]:
+                    if (
+                        isinstance(earlier, ast.If) and not earlier.orelse
+                        and _passes_through(earlier.body, call_next, responses)
+                    ):
+                        found.append((earlier.test, True))
+        child = parent
+    return found
+
+
+def _status_code(expr: ast.expr) -> bool:
+    name = expr.attr if isinstance(expr, ast.Attribute) else expr.id if isinstance(expr, ast.Name) else ""
+    return name in ("status_code", "status")
+
+
+def _status_value(expr: ast.expr) -> int | None:
+    """``404`` or ``status.HTTP_404_NOT_FOUND`` -> 404."""
+    if isinstance(expr, ast.Constant) and type(expr.value) is int:
+        return expr.value
+    name = expr.attr if isinstance(expr, ast.Attribute) else expr.id if isinstance(expr, ast.Name) else ""
+    if name.startswith("HTTP_") and name[5:8].isdigit():
+        return int(name[5:8])
+    return None
+
+
+_FLIPPED = {ast.Lt: ast.Gt, ast.LtE: ast.GtE, ast.Gt: ast.Lt, ast.GtE: ast.LtE, ast.Eq: ast.Eq, ast.NotEq: ast.NotEq}
+_NEGATED = {ast.Lt: ast.GtE, ast.LtE: ast.Gt, ast.Gt: ast.LtE, ast.GtE: ast.Lt, ast.Eq: ast.NotEq,
+            ast.NotEq: ast.Eq, ast.In: ast.NotIn, ast.NotIn: ast.In}
+
+
+def _error_only(test: ast.expr, negated: bool) -> bool:
+    """``test`` (or its negation) holds only for error responses: ``status_code >= 400``,
+    ``> 399``, ``!= 200``, ``in (500, 502)``, ``400 <= status_code``; ``not`` and ``and``/``or``
+    of those."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _error_only(test.operand, not negated)
+    if isinstance(test, ast.BoolOp):
+        results = [_error_only(value, negated) for value in test.values]
+        conjunction = isinstance(test.op, ast.And) != negated  # not (a or b) == not a and not b
+        return any(results) if conjunction else all(results)
+    if not isinstance(test, ast.Compare) or (negated and len(test.ops) > 1):
+        return False
+    sides = [test.left, *test.comparators]
+    for (left, right), op in zip(pairwise(sides), test.ops):
+        kind: type | None = type(op)
+        if _status_code(right) and not _status_code(left):
+            left, right, kind = right, left, _FLIPPED.get(type(op))
+        if kind is None or not _status_code(left):
+            continue
+        if negated:
+            kind = _NEGATED.get(kind)
+        if kind in (ast.In, ast.NotIn):
+            values = [_status_value(v) for v in right.elts] if isinstance(right, (ast.Tuple, ast.List, ast.Set)) else []
+            if kind is ast.In and values and all(v is not None and v >= 400 for v in values):
+                return True
+            continue
+        value = _status_value(right)
+        if value is None:
+            continue
+        if (kind is ast.Gt and value >= 399) or (kind is ast.GtE and value >= 400) or (
+            kind is ast.NotEq and 200 <= value < 300
+        ) or (kind is ast.Eq and value >= 400):
+            return True
+    return False
+
+
+def _clip(node: ast.AST, limit: int = 50) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def check(ctx: ModuleContext) -> Iterator[Diagnostic]:
@@ -285,9 +417,21 @@ def check(ctx: ModuleContext) -> Iterator[Diagnostic]:
                 yield CallNextNotAwaited.diagnostic(
                     call, f"`{ast.unparse(call)}` is not awaited in {where}; write `await {ast.unparse(call)}`"
                 )
-        for node, what in _buffering(fn, request):
+        read_request = False
+        for node, what, is_request in _buffering(fn, request):
+            if is_request and read_request:
+                continue  # the body Starlette already holds
+            conditions = _conditions(fn, node, call_next)
+            if conditions is None or any(_error_only(test, negated) for test, negated in conditions):
+                continue  # only for errors: an error body is small, and rare
+            read_request = read_request or is_request
+            if conditions:
+                test, negated = conditions[-1]  # the outermost: the requests it concerns
+                which = "request" if is_request else "response"
+                who = f" {'unless' if negated else 'when'} `{_clip(test)}`: each such {which}"
+            else:
+                who = ": every request"
             yield BufferingMiddleware.diagnostic(
                 node,
-                f"{where} {what}: every request pays for a full copy; stream the chunks through "
-                f"or use a pure ASGI middleware",
+                f"{where} {what}{who} pays for a full copy; stream the chunks through or use a pure ASGI middleware",
             )
