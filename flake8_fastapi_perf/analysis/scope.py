@@ -13,7 +13,9 @@ import ast
 from operator import attrgetter
 from typing import Union
 
-#: Last names of callables that run their function argument outside the event loop.
+#: Last names of callables that run their function argument outside the event loop (also when
+#: imported under another name).  Starlette's ``BackgroundTask(func)`` and
+#: ``BackgroundTasks.add_task(func)`` run a sync ``func`` (a lambda is one) in the threadpool.
 OFFLOAD_NAMES = frozenset(
     [
         "run_in_threadpool",
@@ -21,6 +23,7 @@ OFFLOAD_NAMES = frozenset(
         "run_sync",
         "run_in_executor",
         "add_task",
+        "BackgroundTask",
         "submit",
         "asyncify",
         "iterate_in_threadpool",
@@ -282,7 +285,9 @@ def _collect(module: ModuleInfo) -> None:
             if name is not None:
                 if name in SPECIAL_CALL_NAMES:
                     special_calls.append((node, scope))
-                if name in OFFLOAD_NAMES:
+                if name in OFFLOAD_NAMES or (
+                    type(func) is Name and name in imports and imports[name].rpartition(".")[2] in OFFLOAD_NAMES
+                ):
                     for arg in node.args:
                         if type(arg) is Lambda:
                             offloaded.add(id(arg))
