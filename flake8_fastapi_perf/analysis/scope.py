@@ -233,8 +233,15 @@ def _bind_target(target: ast.expr, value: ast.expr | None, scope: Scope, module:
         ):
             scope.cls.attr_assigns.setdefault(target.attr, []).append(value)
     elif isinstance(target, (ast.Tuple, ast.List)):
-        for elt in target.elts:
-            _bind_target(elt.value if isinstance(elt, ast.Starred) else elt, None, scope, module)
+        # ``a, b = x, y`` binds ``a = x`` and ``b = y``; other unpackings bind without a value
+        values = (
+            value.elts
+            if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts)
+            and not any(isinstance(e, ast.Starred) for e in (*target.elts, *value.elts))
+            else [None] * len(target.elts)
+        )
+        for elt, elt_value in zip(target.elts, values):
+            _bind_target(elt.value if isinstance(elt, ast.Starred) else elt, elt_value, scope, module)
 
 
 #: Node types ``_collect`` looks at itself (every other one: only its children).
