@@ -156,9 +156,28 @@ class BlockingIndex:
                         return Blocking(code, defined + "()", call), None
                     return None, ref
             return None, None
-        if callee.kind == "name" and callee.name in tables.IN_MEMORY_OK and self._in_memory(call, fn):
-            return None, None
+        if callee.kind == "name":
+            if callee.name in tables.IN_MEMORY_OK and self._in_memory(call, fn):
+                return None, None
+            flag = tables.NON_BLOCKING_FLAGS.get(callee.name)
+            if flag is not None and self._flagged(call, fn, *flag):
+                return None, None
         return Blocking(code, callee.qualified + "()", call), None
+
+    def _flagged(self, call: ast.Call, fn: FunctionInfo, position: int, flag: str, value: int) -> bool:
+        """The argument at ``position`` includes ``flag`` (``os.WNOHANG``, ``os.WNOHANG | x``,
+        or its number ``value``)."""
+        todo: list[ast.expr] = call.args[position:position + 1]
+        while todo:
+            expr = todo.pop()
+            if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr):
+                todo += (expr.left, expr.right)
+            elif isinstance(expr, ast.Constant):
+                if type(expr.value) is int and expr.value & value:
+                    return True
+            elif self.resolver.qualname(expr, fn) == flag:
+                return True
+        return False
 
     def _in_memory(self, call: ast.Call, fn: FunctionInfo) -> bool:
         """The call's file argument is an ``io.BytesIO``/``io.StringIO`` buffer."""

@@ -156,8 +156,10 @@ class BlockingFileIO(_BlockingCall):
 class BlockingSubprocess(_BlockingCall):
     """
     ## What it does
-    Flags `subprocess.run/call/check_call/check_output/Popen`, `Popen.wait/communicate`,
-    `os.system` and `os.popen` inside an `async def`.
+    Flags `subprocess.run/call/check_call/check_output`, `Popen.wait/communicate`, reading a
+    `Popen`'s `stdout`/`stderr` pipe, `os.system`, `os.popen` and `os.waitpid` inside an
+    `async def`. Starting a process with `subprocess.Popen(...)` is not flagged (it does not wait
+    for the child), nor is `os.waitpid(pid, os.WNOHANG)` (it returns at once).
 
     ## Why is this bad?
     Waiting for a child process blocks the thread for as long as the child runs: the event loop
