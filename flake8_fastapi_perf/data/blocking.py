@@ -132,6 +132,18 @@ NON_BLOCKING_FLAGS: dict[str, tuple[int, str, int]] = {
     "os.waitpid": (1, "os.WNOHANG", 1),
 }
 
+#: Types whose blocking methods return at once after the object is switched to non-blocking
+#: mode earlier in the same function: type -> (the switching calls as ``method(argument)``, the
+#: methods that then never wait, the methods that still resolve a host name unless their
+#: ``address`` is a numeric IP or a path).
+NON_BLOCKING_MODE: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {
+    "socket.socket": (
+        frozenset(["setblocking(False)", "setblocking(0)", "settimeout(0)", "settimeout(0.0)"]),
+        frozenset("accept recv recv_into recvfrom recvfrom_into send sendall sendfile".split()),
+        frozenset("connect connect_ex sendto".split()),
+    ),
+}
+
 #: ``Type.method`` names that a ``Type.*`` entry above does not cover (they do no I/O).
 NOT_BLOCKING: frozenset[str] = frozenset(
     [

@@ -78,7 +78,10 @@ class BlockingHttp(_BlockingCall):
     Flags synchronous network and HTTP clients called inside an `async def`: `requests`
     (functions and `Session` methods), `httpx` module functions and `httpx.Client` methods,
     `urllib.request.urlopen`, `urllib3`, `http.client`, blocking `socket` calls, `smtplib`,
-    `ftplib`.
+    `ftplib`. A socket switched to non-blocking mode (`sock.setblocking(False)` or
+    `sock.settimeout(0)` as a statement earlier in the same block, the name bound once and never
+    switched otherwise) does not block on `recv`/`send`/`accept`..., nor on `connect`/
+    `connect_ex`/`sendto` to a numeric IP address.
 
     ## Why is this bad?
     A network round trip takes milliseconds to seconds. Made synchronously on the event loop it
