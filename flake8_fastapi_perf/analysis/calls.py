@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..data import blocking as tables
 from .names import Callee, Resolver
-from .scope import FunctionInfo, module_level
+from .scope import NESTED_SCOPES, FunctionInfo, child_nodes, module_level
 
 if TYPE_CHECKING:  # pragma: no cover
     from .project import ProjectIndex
@@ -90,6 +90,97 @@ def _extended(shown: Helper, module: str | None, sub: Chain) -> Chain:
     return Chain((shown, *sub.helpers), sub.blocking, (module or "", *tail))
 
 
+def _numeric_address(address: ast.expr | None) -> bool:
+    """``("127.0.0.1", port)`` or ``"/run/app.sock"``: an address connecting to which resolves
+    no host name."""
+    if isinstance(address, ast.Tuple) and address.elts:
+        host = address.elts[0]
+        if isinstance(host, ast.Constant) and isinstance(host.value, str):
+            import ipaddress  # rarely needed: not at start-up
+
+            try:
+                ipaddress.ip_address(host.value)
+            except ValueError:
+                return False
+            return True
+        return False
+    return isinstance(address, ast.Constant) and isinstance(address.value, (str, bytes))
+
+
+def _switched(call: ast.Call, fn: FunctionInfo, switches: frozenset[str], methods: frozenset[str],
+              resolving: frozenset[str]) -> bool:
+    """``sock.recv()`` after ``sock.setblocking(False)``: the receiver is a name that ``fn``
+    binds once (a parameter or one assignment), switched to non-blocking mode by a statement
+    earlier in the same block as the call (so always before it), and never switched otherwise."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name):
+        return False
+    if func.attr in resolving:
+        if not call.args or not _numeric_address(call.args[-1] if func.attr == "sendto" else call.args[0]):
+            return False
+    elif func.attr not in methods:
+        return False
+    name = func.value.id
+    if name not in fn.bound:
+        return False
+    switch_names = {s.partition("(")[0] for s in switches}
+
+    def switch(node: ast.AST) -> str | None:  # ``setblocking(False)`` for ``name.setblocking(False)``
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in switch_names and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == name):
+            return f"{node.func.attr}({', '.join(ast.unparse(a) for a in node.args)})"
+        return None
+
+    args = fn.node.args
+    bindings = sum(a is not None and a.arg == name
+                   for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg))
+    start = (call.lineno, call.col_offset)
+
+    def switched_before(node: ast.AST) -> bool:  # a block of ``node`` switches, then calls
+        for block in (getattr(node, "body", None), getattr(node, "orelse", None), getattr(node, "finalbody", None)):
+            if isinstance(block, list):
+                for i, stmt in enumerate(block[:-1]):
+                    if (isinstance(stmt, ast.Expr) and switch(stmt.value) in switches
+                            and (block[i + 1].lineno, block[i + 1].col_offset) <= start
+                            and start < (block[-1].end_lineno, block[-1].end_col_offset)):  # type: ignore[operator]
+                        return True
+        return False
+
+    before = switched_before(fn.node)
+    stack: list[ast.AST] = list(fn.node.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, NESTED_SCOPES):
+            if getattr(node, "name", None) == name:
+                return False
+            continue
+        if isinstance(node, ast.Name):
+            bindings += node.id == name and not isinstance(node.ctx, ast.Load)
+        elif isinstance(node, (ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom, ast.ExceptHandler)) or \
+                type(node).__name__.startswith("Match"):
+            if name in _bound_by(node):
+                return False
+        else:
+            spelled = switch(node)
+            if spelled is not None and spelled not in switches:
+                return False  # switched to another mode (maybe back to blocking)
+        stack.extend(child_nodes(node))
+        before = before or switched_before(node)
+    return before and bindings <= 1
+
+
+def _bound_by(node: ast.AST) -> list[str]:
+    """The names a ``global``/``nonlocal``, an import, an ``except ... as`` or a match pattern
+    binds."""
+    if isinstance(node, (ast.Global, ast.Nonlocal)):
+        return node.names
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return [(a.asname or a.name).partition(".")[0] for a in node.names]
+    names = [getattr(node, "name", None), getattr(node, "rest", None)]
+    return [n for n in names if isinstance(n, str)]
+
+
 class BlockingIndex:
     def __init__(self, resolver: Resolver, blocking: dict[str, str], allow: frozenset[str],
                  project: ProjectIndex | None = None, path: str | None = None,
@@ -156,9 +247,31 @@ class BlockingIndex:
                         return Blocking(code, defined + "()", call), None
                     return None, ref
             return None, None
-        if callee.kind == "name" and callee.name in tables.IN_MEMORY_OK and self._in_memory(call, fn):
-            return None, None
+        if callee.kind == "name":
+            if callee.name in tables.IN_MEMORY_OK and self._in_memory(call, fn):
+                return None, None
+            flag = tables.NON_BLOCKING_FLAGS.get(callee.name)
+            if flag is not None and self._flagged(call, fn, *flag):
+                return None, None
+        elif isinstance(callee.type, str) and callee.type in tables.NON_BLOCKING_MODE:
+            if _switched(call, fn, *tables.NON_BLOCKING_MODE[callee.type]):
+                return None, None
         return Blocking(code, callee.qualified + "()", call), None
+
+    def _flagged(self, call: ast.Call, fn: FunctionInfo, position: int, flag: str, value: int) -> bool:
+        """The argument at ``position`` includes ``flag`` (``os.WNOHANG``, ``os.WNOHANG | x``,
+        or its number ``value``)."""
+        todo: list[ast.expr] = call.args[position:position + 1]
+        while todo:
+            expr = todo.pop()
+            if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr):
+                todo += (expr.left, expr.right)
+            elif isinstance(expr, ast.Constant):
+                if type(expr.value) is int and expr.value & value:
+                    return True
+            elif self.resolver.qualname(expr, fn) == flag:
+                return True
+        return False
 
     def _in_memory(self, call: ast.Call, fn: FunctionInfo) -> bool:
         """The call's file argument is an ``io.BytesIO``/``io.StringIO`` buffer."""

@@ -428,6 +428,8 @@ class Resolver:
                 return None
             if unwrap_iterators and base in ITERATORS and elts:
                 return self.annotation_type(elts[0], fn, False, depth + 1)
+            if base in self._known_types:  # a known generic type: ``subprocess.Popen[str]``
+                return base
             return None
         if isinstance(annotation, ast.Name):
             name = annotation.id

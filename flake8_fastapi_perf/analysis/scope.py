@@ -13,7 +13,9 @@ import ast
 from operator import attrgetter
 from typing import Union
 
-#: Last names of callables that run their function argument outside the event loop.
+#: Last names of callables that run their function argument outside the event loop (also when
+#: imported under another name).  Starlette's ``BackgroundTask(func)`` and
+#: ``BackgroundTasks.add_task(func)`` run a sync ``func`` (a lambda is one) in the threadpool.
 OFFLOAD_NAMES = frozenset(
     [
         "run_in_threadpool",
@@ -21,6 +23,7 @@ OFFLOAD_NAMES = frozenset(
         "run_sync",
         "run_in_executor",
         "add_task",
+        "BackgroundTask",
         "submit",
         "asyncify",
         "iterate_in_threadpool",
@@ -230,8 +233,15 @@ def _bind_target(target: ast.expr, value: ast.expr | None, scope: Scope, module:
         ):
             scope.cls.attr_assigns.setdefault(target.attr, []).append(value)
     elif isinstance(target, (ast.Tuple, ast.List)):
-        for elt in target.elts:
-            _bind_target(elt.value if isinstance(elt, ast.Starred) else elt, None, scope, module)
+        # ``a, b = x, y`` binds ``a = x`` and ``b = y``; other unpackings bind without a value
+        values = (
+            value.elts
+            if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts)
+            and not any(isinstance(e, ast.Starred) for e in (*target.elts, *value.elts))
+            else [None] * len(target.elts)
+        )
+        for elt, elt_value in zip(target.elts, values):
+            _bind_target(elt.value if isinstance(elt, ast.Starred) else elt, elt_value, scope, module)
 
 
 #: Node types ``_collect`` looks at itself (every other one: only its children).
@@ -282,7 +292,9 @@ def _collect(module: ModuleInfo) -> None:
             if name is not None:
                 if name in SPECIAL_CALL_NAMES:
                     special_calls.append((node, scope))
-                if name in OFFLOAD_NAMES:
+                if name in OFFLOAD_NAMES or (
+                    type(func) is Name and name in imports and imports[name].rpartition(".")[2] in OFFLOAD_NAMES
+                ):
                     for arg in node.args:
                         if type(arg) is Lambda:
                             offloaded.add(id(arg))

@@ -50,9 +50,11 @@ BLOCKING: dict[str, str] = {
     "tarfile.open": "FPF103",
     **_methods("os", "remove unlink listdir scandir walk rename renames replace makedirs mkdir rmdir removedirs sendfile fsync", "FPF103"),
     **_methods("glob", "glob iglob", "FPF103"),
-    # FPF104: subprocesses
-    **_methods("subprocess", "run call check_call check_output getoutput getstatusoutput Popen", "FPF104"),
+    # FPF104: subprocesses (``Popen(...)`` only starts one: waiting for it or reading its pipes
+    # blocks)
+    **_methods("subprocess", "run call check_call check_output getoutput getstatusoutput", "FPF104"),
     **_methods("subprocess.Popen", "wait communicate", "FPF104"),
+    **_methods("subprocess.Pipe", "read readline readlines", "FPF104"),
     "os.system": "FPF104",
     "os.popen": "FPF104",
     "os.waitpid": "FPF104",
@@ -122,6 +124,25 @@ BLOCKING: dict[str, str] = {
 #: or a name assigned from one) as first argument or ``fileobj=``, they read no disk and only parse
 #: a header.
 IN_MEMORY_OK: frozenset[str] = frozenset(["PIL.Image.open", "zipfile.ZipFile", "tarfile.open"])
+
+#: Calls that do not block when a flag is given: qualified name -> (the position of the flags
+#: argument, the flag's qualified name, its value).  ``os.waitpid(pid, os.WNOHANG)`` returns at
+#: once; the flag may be spelt by name, or-ed with others, or as its number.
+NON_BLOCKING_FLAGS: dict[str, tuple[int, str, int]] = {
+    "os.waitpid": (1, "os.WNOHANG", 1),
+}
+
+#: Types whose blocking methods return at once after the object is switched to non-blocking
+#: mode earlier in the same function: type -> (the switching calls as ``method(argument)``, the
+#: methods that then never wait, the methods that still resolve a host name unless their
+#: ``address`` is a numeric IP or a path).
+NON_BLOCKING_MODE: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {
+    "socket.socket": (
+        frozenset(["setblocking(False)", "setblocking(0)", "settimeout(0)", "settimeout(0.0)"]),
+        frozenset("accept recv recv_into recvfrom recvfrom_into send sendall sendfile".split()),
+        frozenset("connect connect_ex sendto".split()),
+    ),
+}
 
 #: ``Type.method`` names that a ``Type.*`` entry above does not cover (they do no I/O).
 NOT_BLOCKING: frozenset[str] = frozenset(
@@ -213,6 +234,8 @@ RETURNS: dict[str, str] = {
 
 #: ``Type.<attribute>`` / ``Type.*`` (any attribute) / ``Type[]`` (subscript) -> type of the value.
 ATTRIBUTES: dict[str, str] = {
+    "subprocess.Popen.stdout": "subprocess.Pipe",
+    "subprocess.Popen.stderr": "subprocess.Pipe",
     "pathlib.Path.parent": "pathlib.Path",
     "pymongo.MongoClient.*": "pymongo.database.Database",
     "pymongo.MongoClient[]": "pymongo.database.Database",

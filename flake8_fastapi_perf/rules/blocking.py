@@ -78,7 +78,10 @@ class BlockingHttp(_BlockingCall):
     Flags synchronous network and HTTP clients called inside an `async def`: `requests`
     (functions and `Session` methods), `httpx` module functions and `httpx.Client` methods,
     `urllib.request.urlopen`, `urllib3`, `http.client`, blocking `socket` calls, `smtplib`,
-    `ftplib`.
+    `ftplib`. A socket switched to non-blocking mode (`sock.setblocking(False)` or
+    `sock.settimeout(0)` as a statement earlier in the same block, the name bound once and never
+    switched otherwise) does not block on `recv`/`send`/`accept`..., nor on `connect`/
+    `connect_ex`/`sendto` to a numeric IP address.
 
     ## Why is this bad?
     A network round trip takes milliseconds to seconds. Made synchronously on the event loop it
@@ -156,8 +159,10 @@ class BlockingFileIO(_BlockingCall):
 class BlockingSubprocess(_BlockingCall):
     """
     ## What it does
-    Flags `subprocess.run/call/check_call/check_output/Popen`, `Popen.wait/communicate`,
-    `os.system` and `os.popen` inside an `async def`.
+    Flags `subprocess.run/call/check_call/check_output`, `Popen.wait/communicate`, reading a
+    `Popen`'s `stdout`/`stderr` pipe, `os.system`, `os.popen` and `os.waitpid` inside an
+    `async def`. Starting a process with `subprocess.Popen(...)` is not flagged (it does not wait
+    for the child), nor is `os.waitpid(pid, os.WNOHANG)` (it returns at once).
 
     ## Why is this bad?
     Waiting for a child process blocks the thread for as long as the child runs: the event loop

@@ -19,7 +19,7 @@ def timed(func):
 async def convert(name: str):
     await asyncio.sleep(0)
     await offload(sh, ["ffmpeg", "-i", name, name + ".mp3"], check=True)
-    proc = await offload(subprocess.Popen, ["ls"], stdout=subprocess.PIPE)
+    proc = subprocess.Popen(["ls"], stdout=subprocess.PIPE)
     out, _ = await offload(
         # a comment before the argument
         proc.communicate,

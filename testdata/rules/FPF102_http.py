@@ -52,6 +52,40 @@ async def notify(host: str):
     socket.getaddrinfo(host, 443)  # error: FPF102
 
 
+async def probe(host: str, flag: bool):
+    sock = socket.socket()
+    sock.recv(1)  # error: FPF102
+    sock.setblocking(False)
+    # non-blocking from here: these return at once (or raise BlockingIOError)
+    sock.connect_ex(("127.0.0.1", 8080))
+    sock.send(b"ping")
+    if flag:
+        sock.recv(1)
+    sock.connect_ex((host, 8080))  # error: FPF102
+    sock.sendto(b"x", ("example.com", 53))  # error: FPF102
+    other = socket.socket()
+    if flag:
+        other.setblocking(False)
+    other.recv(1)  # error: FPF102
+    await asyncio.sleep(0)
+
+
+async def probe_switched_back():
+    sock = socket.socket()
+    sock.settimeout(0)
+    sock.recv(1)  # error: FPF102
+    sock.settimeout(5)
+    await asyncio.sleep(0)
+
+
+async def probe_rebound(addr):
+    sock = socket.socket()
+    sock.setblocking(False)
+    sock = socket.create_connection(addr)  # error: FPF102
+    sock.recv(1)  # error: FPF102
+    await asyncio.sleep(0)
+
+
 async def get_client_info(token: str):
     await asyncio.sleep(0)
     return requests.get("https://auth.example.com", headers={"t": token}).json()  # error: FPF102

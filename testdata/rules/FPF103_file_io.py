@@ -3,6 +3,7 @@ import glob
 import io
 import os
 import shutil
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -72,6 +73,32 @@ async def paths():
     path = BASE_DIR / "static" / "index.html"
     html = await run_in_threadpool(path.read_text)
     return str(path.with_suffix(".htm")), os.path.join("a", "b"), html
+
+
+@app.get("/archive")
+async def archive_in_memory(data: bytes):
+    # a zip or tar in an io.BytesIO buffer is memory work, however the buffer is bound
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = archive.namelist()
+    buffer, count = io.BytesIO(), 0
+    with zipfile.ZipFile(buffer, "w") as out:
+        out.writestr("names.txt", "\n".join(names))
+        count += 1
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        names += tar.getnames()
+    await run_in_threadpool(os.remove, "tmp")
+    return buffer.getvalue(), count
+
+
+@app.get("/archive-on-disk")
+async def archive_on_disk():
+    target, mode = UPLOADS / "export.zip", "w"
+    with zipfile.ZipFile(target, mode) as out:  # error: FPF103
+        out.writestr("a.txt", "a")
+    with tarfile.open("export.tar") as tar:  # error: FPF103
+        names = tar.getnames()
+    await run_in_threadpool(os.remove, "tmp")
+    return names
 
 
 def open_later(name):

@@ -1,6 +1,8 @@
 """FPF107: coroutines calling sync helpers of the same module that block."""
 import asyncio
+import io
 import time
+import zipfile
 
 import requests
 from fastapi import APIRouter, FastAPI
@@ -62,6 +64,23 @@ def generator_helper(path):
         yield from fh
 
 
+def zip_export(files):
+    # writes into an in-memory buffer: no file I/O
+    output, names = io.BytesIO(), set()
+    with zipfile.ZipFile(output, "w") as archive:
+        for name, data in files:
+            names.add(name)
+            archive.writestr(name, data)
+    return output.getvalue()
+
+
+def zip_to_disk(files):
+    target, mode = "export.zip", "w"
+    with zipfile.ZipFile(target, mode) as archive:
+        for name, data in files:
+            archive.writestr(name, data)
+
+
 class Repository:
     def _read(self):
         return open("data.json").read()
@@ -85,6 +104,13 @@ async def deep():
     deep_a(1)  # error: FPF107
     ping(3)  # error: FPF107
     await asyncio.sleep(0)
+
+
+@router.get("/export")
+async def export(files: list):
+    await asyncio.sleep(0)
+    zip_to_disk(files)  # error: FPF107
+    return zip_export(files)
 
 
 @router.get("/nested")

@@ -1,12 +1,17 @@
 """Where FPF1xx looks, and where it does not: roles, offloads, scopes, noqa."""
 import asyncio
+import os
 import time
 from contextlib import asynccontextmanager
 
 import httpx
 import requests
 from fastapi import BackgroundTasks, FastAPI, Request
+from fastapi.responses import FileResponse
 from fastapi.routing import APIRouter
+from starlette import background as background_module
+from starlette.background import BackgroundTask
+from starlette.background import BackgroundTask as Later
 from starlette.applications import Starlette
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.routing import Route
@@ -105,6 +110,33 @@ async def background(tasks: BackgroundTasks):
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, time.sleep, 1)
     await asyncio.sleep(0)
+
+
+def cleanup(paths):
+    for path in paths:
+        os.unlink(path)
+
+
+@app.get("/download")
+async def download(name: str):
+    # Starlette runs a sync background callable (a lambda is one) in its threadpool, after the
+    # response, however BackgroundTask is imported
+    paths = [name]
+    await asyncio.sleep(0)
+    response = FileResponse(name, background=BackgroundTask(lambda: cleanup(paths)))
+    response.background = background_module.BackgroundTask(lambda: cleanup(paths))
+    response.background = Later(lambda: cleanup(paths))
+    response.background = BackgroundTask(cleanup, paths)
+    return response
+
+
+@app.get("/download-on-the-loop")
+async def download_on_the_loop(name: str):
+    paths = [name]
+    await asyncio.sleep(0)
+    # call_soon runs its callback on the loop; the call inside BackgroundTask(...) runs now
+    asyncio.get_running_loop().call_soon(lambda: cleanup(paths))  # error: FPF107
+    return FileResponse(name, background=BackgroundTask(cleanup(paths)))  # error: FPF107
 
 
 @app.get("/wrong-offload")
