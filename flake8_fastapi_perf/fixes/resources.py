@@ -89,75 +89,10 @@ def dotted(expr: cst.BaseExpression) -> str | None:
     return ".".join(reversed(parts))
 
 
-def _top_level_statements(body: Iterable[cst.CSTNode]) -> Iterable[cst.CSTNode]:
-    """Module-level statements, including those in module-level ``if``/``try`` blocks (not
-    ``if TYPE_CHECKING:``)."""
-    for stmt in body:
-        yield stmt
-        if isinstance(stmt, cst.If):
-            if not (dotted(stmt.test) or "").endswith("TYPE_CHECKING"):  # not imported at run time
-                yield from _top_level_statements(stmt.body.body)
-            orelse = stmt.orelse
-            while orelse is not None:
-                yield from _top_level_statements(orelse.body.body)
-                orelse = orelse.orelse if isinstance(orelse, cst.If) else None
-        elif isinstance(stmt, (cst.Try, cst.TryStar)):
-            yield from _top_level_statements(stmt.body.body)
-            for handler in stmt.handlers:
-                yield from _top_level_statements(handler.body.body)
-            if stmt.orelse is not None:
-                yield from _top_level_statements(stmt.orelse.body.body)
-            if stmt.finalbody is not None:
-                yield from _top_level_statements(stmt.finalbody.body.body)
-
-
 def asname(alias: cst.ImportAlias) -> str | None:
     """``y`` of ``import x as y``."""
     if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
         return alias.asname.name.value
-    return None
-
-
-def module_imports(ctx: FixContext) -> dict[str, str]:
-    """Module-level imports: the name they bind -> what it is (``np`` -> ``numpy``,
-    ``collections.abc`` -> ``collections.abc``, ``lru_cache`` -> ``functools.lru_cache``)."""
-    out: dict[str, str] = {}
-    for stmt in _top_level_statements(ctx.module.body):
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            continue
-        for small in stmt.body:
-            if isinstance(small, cst.Import):
-                for alias in small.names:
-                    name = dotted(alias.name)
-                    if name is None:
-                        continue
-                    if asname(alias) is not None:
-                        out[asname(alias)] = name  # type: ignore[index]
-                    else:
-                        out[name] = name  # `import a.b` binds `a`, and `a.b` is usable as written
-                        out.setdefault(name.partition(".")[0], name.partition(".")[0])
-            elif isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None:
-                base = dotted(small.module)
-                if base is None or isinstance(small.names, cst.ImportStar):
-                    continue
-                for alias in small.names:
-                    if not isinstance(alias.name, cst.Name):
-                        continue
-                    bound = asname(alias) or alias.name.value
-                    out[bound] = f"{base}.{alias.name.value}"
-    return out
-
-
-def spelling_of(ctx: FixContext, qualified: str) -> str | None:
-    """How the module's own imports spell ``qualified`` (``Iterator``, ``typing.Iterator``)."""
-    imports = module_imports(ctx)
-    for alias, target in imports.items():
-        if target == qualified:
-            return alias
-    module, _, name = qualified.rpartition(".")
-    for alias, target in imports.items():
-        if target == module:
-            return f"{alias}.{name}"
     return None
 
 

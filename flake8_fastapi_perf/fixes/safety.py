@@ -103,6 +103,12 @@ class Census:
             return False
         return any(b.top and (before_line is None or b.line < before_line) for b in found)
 
+    def import_target(self, name: str) -> str | None:
+        """What ``name`` imports wherever it is used (see :meth:`usable_import`), or None."""
+        found = self.bindings.get(name)
+        target = found[0].target if found else None
+        return target if target is not None and self.usable_import(name, target) else None
+
     def can_import(self, name: str, target: str) -> bool:
         """A top-level import of ``target`` may be added under ``name``: nothing in the module
         uses or binds ``name`` (or every binding of it already imports ``target``), it is not a

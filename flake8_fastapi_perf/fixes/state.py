@@ -9,7 +9,7 @@ from ..diagnostics import Diagnostic
 from . import fixer
 from .engine import FixContext, Replacement
 from .safety import Intent
-from .resources import _MAX_SUFFIX, asname, dotted, fresh_name, module_imports, names_in, scopes
+from .resources import _MAX_SUFFIX, asname, dotted, fresh_name, names_in, scopes
 
 # -- FPF502 --------------------------------------------------------------------------------------
 
@@ -39,9 +39,9 @@ def bound_cache(ctx: FixContext, diagnostic: Diagnostic) -> list[Replacement] | 
     name = dotted(target)
     if name is None:
         return None
-    imports = module_imports(ctx)
     root, _, rest = name.partition(".")
-    qualified = imports.get(name) if not rest else (f"{imports[root]}.{rest}" if root in imports else None)
+    imported = ctx.census.import_target(root)
+    qualified = None if imported is None else f"{imported}.{rest}" if rest else imported
     if qualified == "functools.lru_cache":
         if not isinstance(node, cst.Call):
             return None
