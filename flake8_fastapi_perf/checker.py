@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .analysis.context import ModuleContext
+from .analysis.served import drop_cli_commands, unserved
 from .config import Settings
 from .diagnostics import Diagnostic
 from .noqa import filter_noqa
@@ -31,7 +32,12 @@ def check_tree(tree: ast.Module, settings: Settings, filename: str = "<unknown>"
     With ``project`` (the CLI's :class:`~.analysis.project.ProjectIndex`), FPF107 follows sync
     helpers into the project's other modules, and blocking calls in coroutines that the project
     only runs at startup/shutdown are not reported.  Without it (flake8), the module stands alone.
+
+    Nothing is reported in a file no server runs (tests, scripts, docs examples: the
+    ``unserved`` patterns, see ``analysis.served``).
     """
+    if unserved(filename, settings):
+        return []  # a project run has registered it: its calls are uses of the project's code
     ctx = ModuleContext(tree, settings, filename, project)
     found: list[Diagnostic] = []
     try:
@@ -39,6 +45,8 @@ def check_tree(tree: ast.Module, settings: Settings, filename: str = "<unknown>"
             for diagnostic in family.check(ctx):
                 if settings.is_enabled(diagnostic.code, filename):
                     found.append(diagnostic)
+        if found:
+            found = drop_cli_commands(ctx, found)
         if project is not None and found:
             found = project.drop_outside_requests(ctx, found)
     finally:

@@ -16,6 +16,9 @@ pyproject key       flake8 option                         value
 ``unsafe-fixes``    (command line only)                   apply unsafe fixes with ``--fix``
 ``output-format``   (command line only)                   concise, full, json, json-lines, github, sarif
 ``fix-max-size``    (command line only)                   larger files are not fixed: bytes, or "5MB"
+``unserved``        (pyproject only)                      patterns of code no server runs; replaces
+                                                          the default list (tests, scripts, docs...)
+``extend-unserved`` (pyproject only)                      patterns added to the default list
 =================== ===================================== =========================================
 
 An unknown key or a bad value is an error that names the key and the file: a value of any wrong
@@ -47,7 +50,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 KNOWN_KEYS = frozenset(
     ["extend-blocking", "allow", "select", "extend-select", "ignore", "per-file-ignores", "exclude",
-     "extend-exclude", "unsafe-fixes", "output-format", "fix-max-size"]
+     "extend-exclude", "unsafe-fixes", "output-format", "fix-max-size", "unserved", "extend-unserved"]
 )
 OUTPUT_FORMATS = ("concise", "full", "json", "json-lines", "github", "sarif")
 #: The codes an ``extend-blocking`` entry may name: the rules that flag one blocking call.
@@ -74,6 +77,8 @@ class Settings:
     unsafe_fixes: bool | None = None
     output_format: str | None = None
     fix_max_size: int | None = None  # bytes; None: the default, 0: no limit
+    unserved: tuple[str, ...] | None = None  # None: the default list (analysis.served.DEFAULT_UNSERVED)
+    extend_unserved: tuple[str, ...] = ()
     root: str | None = None  # the directory of the pyproject.toml they came from
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
@@ -107,6 +112,8 @@ class Settings:
             unsafe_fixes=other.unsafe_fixes if other.unsafe_fixes is not None else self.unsafe_fixes,
             output_format=other.output_format or self.output_format,
             fix_max_size=other.fix_max_size if other.fix_max_size is not None else self.fix_max_size,
+            unserved=other.unserved if other.unserved is not None else self.unserved,
+            extend_unserved=self.extend_unserved + other.extend_unserved,
             root=other.root or self.root,
             warnings=self.warnings + other.warnings,
         )
@@ -115,6 +122,12 @@ class Settings:
         from .discovery import DEFAULT_EXCLUDE
 
         return (DEFAULT_EXCLUDE if self.exclude is None else self.exclude) + self.extend_exclude
+
+    def unserved_patterns(self) -> tuple[str, ...]:
+        """Patterns of the files no server runs (see ``analysis.served``)."""
+        from .analysis.served import DEFAULT_UNSERVED
+
+        return (DEFAULT_UNSERVED if self.unserved is None else self.unserved) + self.extend_unserved
 
 
 @lru_cache(maxsize=32)
@@ -256,6 +269,8 @@ def settings_from_table(table: dict, source: str, root: str | None = None) -> Se
         unsafe_fixes=unsafe,
         output_format=output_format,
         fix_max_size=fix_max_size,
+        unserved=_patterns(table["unserved"], f"{source}: unserved") if "unserved" in table else None,
+        extend_unserved=_patterns(table.get("extend-unserved", []), f"{source}: extend-unserved"),
         root=root,
     )
 

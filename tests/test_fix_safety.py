@@ -112,6 +112,15 @@ ASYNC_SLEEP = {"asyncio": Intent("import", "asyncio")}
         ("from time import sleep\n__all__ = ['sleep']\nasync def f():\n    sleep(1)\n",
          "import asyncio\n__all__ = ['sleep']\nasync def f():\n    await asyncio.sleep(1)\n", ASYNC_SLEEP,
          "other modules may import"),
+        # a use removed beside a comprehension's own variable of that name (found by the long
+        # property run): the comprehension's `pause` keeps its meaning
+        ("from time import sleep as pause\nasync def f():\n    c = [pause for pause in range(1)]\n    pause(0)\n",
+         "from time import sleep as pause\nimport asyncio\nasync def f():\n    c = [pause for pause in range(1)]\n"
+         "    await asyncio.sleep(0)\n", ASYNC_SLEEP, None),
+        # ... but a use the fix leaves must not change meaning
+        ("from time import sleep as pause\nasync def f():\n    c = [pause for pause in range(1)]\n    pause(0)\n",
+         "from time import sleep as pause\nimport asyncio\nasync def f():\n    c = [pause for _ in range(1)]\n"
+         "    await asyncio.sleep(0)\n", ASYNC_SLEEP, "would mean something else"),
         # moving a call into a lambda keeps its names' meaning
         ("import sqlite3\nasync def f(p):\n    return sqlite3.connect(p).execute('x').fetchall()\n",
          "import sqlite3\nfrom fastapi.concurrency import run_in_threadpool\nasync def f(p):\n"

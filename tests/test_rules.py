@@ -86,3 +86,11 @@ def test_relative_paths_are_reported_as_given():
     proc = fastapi_perf("check", "testdata/rules/FPF101_sleep.py", cwd=ROOT)
     assert proc.returncode == 1
     assert {f[0] for f in parse_findings(proc.stdout)} == {"testdata/rules/FPF101_sleep.py"}
+
+
+def test_fpf110_names_the_costliest_call_and_its_own_line():
+    found = {d.line: d.message for d in core_findings(TESTDATA / "rules" / "FPF110_no_await.py") if d.code == "FPF110"}
+    report = next(m for m in found.values() if "`report`" in m)
+    assert "(requests.get() at line 75, and 1 more blocking call)" in report, report
+    settings = next(m for m in found.values() if "`settings`" in m)
+    assert "(read_settings() -> open() at line 15)" in settings  # the helper's line, not the call's

@@ -181,6 +181,125 @@ def _bound_by(node: ast.AST) -> list[str]:
     return [n for n in names if isinstance(n, str)]
 
 
+#: Decorators that run a function's body once per distinct arguments, for the process's life.
+MEMOIZERS = frozenset(["functools.cache", "functools.lru_cache"])
+
+
+def runs_once(fn: FunctionInfo, resolver: Resolver) -> bool:
+    """``fn`` runs its body once per process: a module-level function without parameters under
+    ``@functools.cache`` or ``@lru_cache`` (not ``maxsize=0``): settings, clients, model info
+    loaded on first use (pattern C of issue 16).  With parameters, every new value runs it again
+    (request data would), and a method's cache is per instance: both stay hops."""
+    node = fn.node
+    if fn.cls is not None or not node.decorator_list:
+        return False
+    args = node.args
+    if args.posonlyargs or args.args or args.kwonlyargs or args.vararg or args.kwarg:
+        return False
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if resolver.qualname(target, None) not in MEMOIZERS:
+            continue
+        if isinstance(decorator, ast.Call):
+            size = decorator.args[0] if decorator.args else next(
+                (kw.value for kw in decorator.keywords if kw.arg == "maxsize"), None)
+            if isinstance(size, ast.Constant) and size.value == 0:
+                return False  # maxsize=0: no cache at all
+        return True
+    return False
+
+
+_ALL = frozenset([-1])  # once_calls: the whole function runs once
+#: Methods that fill a container: ``_cache.update(...)`` sets what ``if _cache:`` tests.
+FILLERS = frozenset(["update", "setdefault", "append", "extend", "add"])
+
+
+def once_calls(fn: FunctionInfo) -> frozenset[int]:
+    """Ids of the calls of ``fn`` that run once per process: lazy initialisation of a global
+    (pattern C of issue 16).  Two shapes, both keyed on a process-wide value ``X`` (a name
+    declared ``global``, or an attribute of a module-level name: ``state.config``) that the
+    function itself assigns (or fills: ``X[k] = ...``, ``X.update(...)``):
+
+    - ``if X is None:`` (``not X``, ``X == None``) whose body assigns ``X``: the calls in that
+      body;
+    - ``if X is not None: return X`` (``if X:``) leading the body, or the body of a ``with``
+      that is the whole body (a lock): every call (``_ALL``).
+
+    ``self.x`` and request data are never process-wide: a per-instance or per-request cache
+    stays a hop."""
+    if fn.once is None:
+        fn.once = _once_calls(fn)
+    return fn.once
+
+
+def _once_calls(fn: FunctionInfo) -> frozenset[int]:
+    node = fn.node
+    declared: set[str] = set()
+    for stmt in node.body:
+        if isinstance(stmt, ast.Global):
+            declared.update(stmt.names)
+
+    def key(expr: ast.expr) -> str | None:  # the process-wide value an expression reads
+        parts: list[str] = []
+        while isinstance(expr, ast.Attribute):
+            parts.append(expr.attr)
+            expr = expr.value
+        if not isinstance(expr, ast.Name):
+            return None
+        if expr.id in ("self", "cls") or (expr.id in fn.bound and expr.id not in declared):
+            return None  # a parameter or a local: per call, per instance
+        outer = fn.parent
+        while outer is not None:
+            if expr.id in outer.bound:
+                return None  # a closure's variable: one per call of the enclosing function
+            outer = outer.parent
+        return ".".join([expr.id, *reversed(parts)])
+
+    def tested(test: ast.expr, absent: bool) -> str | None:
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.comparators[0], ast.Constant) \
+                and test.comparators[0].value is None:
+            op = test.ops[0]
+            if isinstance(op, (ast.Is, ast.Eq) if absent else (ast.IsNot, ast.NotEq)):
+                return key(test.left)
+            return None
+        if absent:
+            return key(test.operand) if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) else None
+        return key(test)
+
+    def assigned(nodes: list[ast.stmt]) -> set[str]:
+        found: set[str] = set()
+        for stmt in nodes:
+            for sub in ast.walk(stmt):
+                targets = sub.targets if isinstance(sub, ast.Assign) else \
+                    [sub.target] if isinstance(sub, (ast.AnnAssign, ast.AugAssign)) else []
+                if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr in FILLERS:
+                    targets = [sub.func.value]  # _cache.update(...): fills the module's value
+                for target in targets:
+                    if isinstance(target, ast.Subscript):
+                        target = target.value  # _cache[key] = ...
+                    name = key(target)
+                    if name is not None:
+                        found.add(name)
+        return found
+
+    body = [s for s in node.body if not isinstance(s, (ast.Global, ast.Expr))]
+    if len(body) == 1 and isinstance(body[0], ast.With):
+        body = body[0].body  # the check under a lock (double-checked locking)
+    if body:
+        first = body[0]
+        if isinstance(first, ast.If) and not first.orelse and all(isinstance(s, ast.Return) for s in first.body):
+            name = tested(first.test, absent=False)
+            if name is not None and name in assigned(body[1:]):
+                return _ALL
+    once: set[int] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.If):
+            name = tested(sub.test, absent=True)
+            if name is not None and name in assigned(sub.body):
+                once.update(id(c) for stmt in sub.body for c in ast.walk(stmt) if isinstance(c, ast.Call))
+    return frozenset(once)
+
+
 class BlockingIndex:
     def __init__(self, resolver: Resolver, blocking: dict[str, str], allow: frozenset[str],
                  project: ProjectIndex | None = None, path: str | None = None,
@@ -225,6 +344,9 @@ class BlockingIndex:
         ``FunctionInfo`` of this module, or (project runs) a ``HelperRef`` of another one."""
         if id(call) in fn.awaited:
             return None, None
+        once = once_calls(fn)
+        if once and (once is _ALL or id(call) in once):
+            return None, None  # lazy initialisation: runs once per process
         callee = self.resolver.callee(call, fn)
         if callee is None:
             return None, None
@@ -286,6 +408,8 @@ class BlockingIndex:
     def _direct(self, fn: FunctionInfo) -> tuple[Blocking | None, list[Helper]]:
         """(``fn``'s first blocking call, or None; else the sync helpers it calls, in order)."""
         subs: list[Helper] = []
+        if runs_once(fn, self.resolver):
+            return None, []  # its body runs on the first call only: no per-request hop
         for call in fn.sorted_calls():
             found, sub = self.classify(call, fn)
             if found is not None:

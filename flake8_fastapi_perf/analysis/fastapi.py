@@ -122,6 +122,11 @@ def build_model(module: ModuleInfo, resolver: Resolver) -> FastAPIModel:
     model.uses_fastapi = any(
         q.startswith(("fastapi", "starlette")) for q in module.imports.values()
     )
+    for fn in module.all_functions:
+        if fn.is_async and "lifespan" in fn.name.lower() and _is_async_context_manager(resolver, fn):
+            # a lifespan registered elsewhere (by a factory, a library's decorator, another
+            # module): it runs at startup and shutdown, whoever registers it
+            _set_role(model, fn, "lifespan")
     if not model.uses_fastapi:
         return model
     app_names: set[str] = set()
@@ -177,6 +182,13 @@ def build_model(module: ModuleInfo, resolver: Resolver) -> FastAPIModel:
         ]:
             _set_role(model, call, "middleware")
     return model
+
+
+def _is_async_context_manager(resolver: Resolver, fn: FunctionInfo) -> bool:
+    return any(
+        resolver.qualname(d.func if isinstance(d, ast.Call) else d, None) == "contextlib.asynccontextmanager"
+        for d in fn.node.decorator_list
+    )
 
 
 def _first_str(call: ast.Call) -> str | None:

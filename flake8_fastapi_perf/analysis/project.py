@@ -73,6 +73,7 @@ from typing import TYPE_CHECKING, Any
 from .calls import BlockingIndex, Chain, HelperRef
 from .fastapi import APP_CLASSES, OUTSIDE_REQUESTS, FastAPIModel, build_model
 from .names import Resolver
+from .served import runner_argument, runs_elsewhere, unserved
 from .scope import FunctionInfo, ModuleInfo, child_nodes, module_level
 from .text import TextSummary, import_statements
 
@@ -87,6 +88,9 @@ BLOCKING_CODES = frozenset(["FPF101", "FPF102", "FPF103", "FPF104", "FPF105", "F
 AWAIT_WRAPPERS = frozenset(["asyncio.gather", "asyncio.wait_for", "asyncio.shield"])
 #: Only files that mention one of these can hold or register a lifespan/startup/shutdown handler.
 HANDLER_NEEDLES = (b"lifespan", b"on_event", b"on_startup", b"on_shutdown", b"add_event_handler")
+#: ... and of the ways to run a coroutine outside the server (``analysis.served``).
+OFFLINE_NEEDLES = (b"run_until_complete", b".run(", b"typer", b"click", b"cyclopts", b"rq", b"celery",
+                   b"dramatiq", b"huey", b"taskiq", b"arq")
 #: The same as whole identifiers (``emit_completion_event`` holds ``on_event``; on open-webui
 #: that parsed the 0.3 MB ``utils/middleware.py`` for nothing).  Every registration the model
 #: knows is spelt with one of them as an identifier, and ASCII ``\w`` is narrower than an
@@ -234,6 +238,8 @@ class ProjectIndex:
         self._facts: dict[tuple[Any, str, str], Chain | None] = {}
         self._reachable: set[tuple[str, str]] | None = None
         self._outside: dict[tuple[str, str], bool] = {}
+        #: the settings of the files checked (for the ``unserved`` patterns)
+        self.settings: Settings | None = None
         self._checked: set[str] = set()
         #: files whose findings depend on the whole project (startup-only coroutines were asked
         #: about): a result cache must drop them when any file changes
@@ -940,7 +946,8 @@ class ProjectIndex:
         others: list[tuple[str, str]] = []  # functions of other modules still to explore
         for path in self._files:
             source = self._source(path)
-            if source is None or not _mentions_handler(source):
+            offline = source is not None and self._unserved(path)
+            if source is None or not (offline or _mentions_handler(source) or _mentions_offline(source)):
                 self._shed(path)
                 continue
             module = self._load(path)
@@ -948,10 +955,19 @@ class ProjectIndex:
                 continue
             with self.holding(module.path):
                 model = self.model(module)
-                todo = [fn for fn in module.info.all_functions if model.role(fn) in OUTSIDE_REQUESTS]
-                for call, scope in module.info.special_calls:
+                info = module.info
+                if offline:  # a test, a script: everything in it runs outside the server
+                    todo = list(info.all_functions)
+                else:
+                    todo = [fn for fn in info.all_functions if model.role(fn) in OUTSIDE_REQUESTS
+                            or runs_elsewhere(fn, info, module.resolver)]
+                for call, scope in info.special_calls:
                     fn = scope if isinstance(scope, FunctionInfo) else None
                     for expr in _registered(module, call, fn):
+                        self._reach(module, expr, fn, todo, others, only_async=False)
+                for fn, call in _all_calls(info):
+                    expr = runner_argument(call, module.resolver, fn)
+                    if expr is not None:
                         self._reach(module, expr, fn, todo, others, only_async=False)
                 self._explore_startup(module, todo, reached, others)
             self.trim()
@@ -969,6 +985,10 @@ class ProjectIndex:
                 self.trim()
         self._reachable = reached
         return reached
+
+    def _unserved(self, path: str) -> bool:
+        """``path`` is a file no server runs (a test, a script: ``analysis.served``)."""
+        return self.settings is not None and unserved(self._files.get(path, path), self.settings)
 
     def _explore_startup(self, module: _Module, todo: list[FunctionInfo], reached: set[tuple[str, str]],
                          others: list[tuple[str, str]]) -> None:
@@ -1080,6 +1100,8 @@ class ProjectIndex:
         name = target.name  # from here on, only its names: its tree may go
         needle = name.encode()
         uses: list[tuple[Any, ...]] = []
+        if self._unserved(path) or runs_elsewhere(target, home.info, home.resolver):  # type: ignore[union-attr]
+            uses.append(("handler",))  # it runs outside the server: a root like a handler
         # the coroutine's own module first, then live modules: a disqualifying use is usually
         # found there, before any other file is parsed
         files = sorted(self._files, key=lambda f: (f != path, f not in self._live))
@@ -1103,6 +1125,8 @@ class ProjectIndex:
                     else:
                         caller = use[1]
                         role = self.model(module).role(caller)
+                        if role is None and runs_elsewhere(caller, module.info, module.resolver):
+                            role = "cli"
                         candidate = role is None and self._candidate(module.path, caller)
                         uses.append(("awaited", module.path, caller.qualname, role, candidate))
             self.trim()
@@ -1137,6 +1161,8 @@ class ProjectIndex:
             return False
         if tp is ast.Attribute and not isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
             return False  # module.coroutine = something else
+        if self._unserved(module.path):
+            return ("handler", None, None)  # used by a test or a script: outside the server
         if isinstance(parent, ast.Call) and parent.func is node:
             if fn is not None and id(parent) in fn.awaited:
                 return ("awaited", fn, module)
@@ -1148,7 +1174,11 @@ class ProjectIndex:
                 and module.resolver.qualname(grand.func, fn) in AWAIT_WRAPPERS
             ):
                 return ("awaited", fn, module)
+            if isinstance(grand, ast.Call) and runner_argument(grand, module.resolver, fn) is node:
+                return ("handler", None, None)  # asyncio.run(coroutine()): a loop of its own
             return False
+        if isinstance(parent, ast.Call) and runner_argument(parent, module.resolver, fn) is node:
+            return ("handler", None, None)  # anyio.run(coroutine)
         if _registration(module, node, parent, grand, fn):
             return ("handler", None, None)
         return False
@@ -1203,7 +1233,7 @@ class ProjectIndex:
                     handled.add(gkey)
                     continue
                 _, caller_path, caller, role, candidate = use
-                if role in OUTSIDE_REQUESTS:
+                if role in OUTSIDE_REQUESTS or role == "cli":
                     handled.add(gkey)
                 elif candidate:
                     edges.append((caller_path, caller))
@@ -1250,6 +1280,8 @@ class ProjectIndex:
         relevant = [d for d in diagnostics if d.code in BLOCKING_CODES]
         if not relevant or ctx.path is None:
             return diagnostics
+        if self.settings is None:
+            self.settings = ctx.settings
         dropped: set[int] = set()
         for d, fn in _innermost_functions(ctx.module.all_functions, relevant):
             if fn is not None and self._candidate(ctx.path, fn):
@@ -1288,6 +1320,20 @@ def _mentions_handler(source: bytes) -> bool:
     """``source`` has one of ``HANDLER_NEEDLES`` as a whole word (the substring test first: it
     rules out most files at memchr speed)."""
     return any(needle in source for needle in HANDLER_NEEDLES) and _HANDLER_WORD.search(source) is not None
+
+
+def _mentions_offline(source: bytes) -> bool:
+    """``source`` may run a coroutine outside the server (``OFFLINE_NEEDLES``)."""
+    return any(needle in source for needle in OFFLINE_NEEDLES)
+
+
+def _all_calls(info: ModuleInfo) -> Iterator[tuple[FunctionInfo | None, ast.Call]]:
+    """Every call of the module with the function it is in (None: at module level)."""
+    for call in info.module_calls:
+        yield None, call
+    for fn in info.all_functions:
+        for call in fn.calls:
+            yield fn, call
 
 
 def _join(base: str, names: list[str]) -> str:

@@ -122,6 +122,7 @@ class FunctionInfo:
         "yields",
         "returns",
         "local_funcs",
+        "once",
         "_sorted",
     )
 
@@ -143,6 +144,7 @@ class FunctionInfo:
         self.yields: list[ast.expr] = []
         self.returns: list[ast.expr] = []
         self.local_funcs: dict[str, FunctionInfo] = {}
+        self.once: frozenset[int] | None = None  # see calls.once_calls
         self._sorted = False
         args = node.args
         for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):

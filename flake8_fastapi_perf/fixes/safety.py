@@ -471,6 +471,14 @@ def verify(old: Meanings, new_text: str, intents: dict[str, Intent],
         name = key[1]
         if name in intents and after == {_describe(new.namespace, new.census.stars, name)}:
             continue  # what the fix declared (checked against the namespace above)
+        if (
+            after < before
+            and all(meaning[0] != "anon" for meaning in before - after)
+            and new.census.refs.get(key, 0) < old.census.refs.get(key, 0)
+        ):
+            # uses of the scope itself removed: `x()` went, a comprehension's own `x` stays (the
+            # meanings of a scope and of the anonymous scopes in it are one set per name)
+            continue
         return f"`{name}` would mean something else in {key[0] or 'the module'}"
     # 3. references the fix adds
     old_refs, new_refs = old.census.refs, new.census.refs

@@ -287,6 +287,12 @@ class BlockingHelper(Rule):
     the helpers are those of the same module; `fastapi-perf check` also follows helpers into the
     other modules it checks (`load() -> app.services.remote.fetch() -> requests.get()`).
 
+    A hop that runs once per process is not one: a `@functools.cache`/`@lru_cache` function
+    without parameters (settings, a client loaded on first use), and the lazy initialisation of
+    a process-wide value (`if _client is None: _client = connect()`, `if _cache: return` before
+    filling it, also under a lock). A cache keyed by parameters, a per-instance `self._x`, or a
+    closure's variable stays a hop: request data would run it again.
+
     ## Why is this bad?
     The helper runs on the event loop like any other code of the coroutine, so its blocking call
     stalls the loop just as if it were written inline. Generic linters only see direct calls.
@@ -370,7 +376,7 @@ class AsyncWithoutAwait(Rule):
     fix = "unsafe"
 
     @classmethod
-    def message(cls, where: str, first: str, line: int, kind: str) -> str:
+    def message(cls, where: str, first: str, line: int | str, kind: str) -> str:
         return (
             f"{where} never awaits but blocks the event loop ({first} at line {line}); "
             f"declare it with def: FastAPI runs sync {kind} in its threadpool"
@@ -380,6 +386,15 @@ class AsyncWithoutAwait(Rule):
 DIRECT_RULES: dict[str, type[_BlockingCall]] = {
     rule.code: rule for rule in (TimeSleep, BlockingHttp, BlockingFileIO, BlockingSubprocess, BlockingDatabase, CpuBound)
 }
+
+
+#: FPF110 names the costliest of an endpoint's blocking calls: waits on another process or the
+#: network first, file system calls last.
+COST = {"FPF104": 0, "FPF102": 1, "FPF105": 2, "FPF101": 3, "FPF106": 4, "FPF103": 5}
+
+
+def _code(item: Blocking | tuple[Chain, object]) -> str:
+    return item.code if isinstance(item, Blocking) else item[0].blocking.code
 
 
 def _findings(ctx: ModuleContext, fn: FunctionInfo) -> list[Blocking | tuple[Chain, object]]:
@@ -409,11 +424,20 @@ def check(ctx: ModuleContext) -> Iterator[Diagnostic]:
             continue
         where = model.describe(fn)
         if role in ("endpoint", "dependency") and not fn.has_await:
-            first = found[0]
-            name, call = (first.name, first.call) if isinstance(first, Blocking) else (first[0].render(ctx.module_name), first[1])
+            worst = min(found, key=lambda item: COST.get(_code(item), len(COST)))  # the first of the costliest
+            if isinstance(worst, Blocking):
+                name, line = worst.name, str(worst.call.lineno)
+            else:
+                chain = worst[0]
+                name, line = chain.render(ctx.module_name), str(chain.blocking.call.lineno)
+                home = chain.modules[-1] if chain.modules else ""
+                if home and home != ctx.module_name:
+                    line = f"{line} of {home}"
+            if len(found) > 1:
+                line += f", and {len(found) - 1} more blocking call{'s' if len(found) > 2 else ''}"
             node = fn.node
             diagnostic = AsyncWithoutAwait.diagnostic(
-                node, AsyncWithoutAwait.message(where, name, call.lineno, "endpoints" if role == "endpoint" else "dependencies")  # type: ignore[attr-defined]
+                node, AsyncWithoutAwait.message(where, name, line, "endpoints" if role == "endpoint" else "dependencies")  # type: ignore[attr-defined]
             )
             # span `async def name`, not the whole function
             yield Diagnostic(

@@ -66,3 +66,10 @@ async def awaits(user=Depends(current_user)):
 
 async def some_async():
     return "."
+
+
+@app.get("/report")
+async def report():  # error: FPF110
+    with open("header.txt") as fh:  # a local read first...
+        header = fh.read()
+    return header + requests.get("https://example.com").text  # ...the costliest: named

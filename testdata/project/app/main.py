@@ -25,3 +25,11 @@ async def startup():
 async def warm():
     await warm_cache()
     return {}
+
+
+@app.get("/shared")
+async def shared_route():
+    from .jobs import shared
+
+    await shared()
+    return {}
