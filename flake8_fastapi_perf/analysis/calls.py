@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..data import blocking as tables
@@ -292,12 +293,39 @@ def _once_calls(fn: FunctionInfo) -> frozenset[int]:
             if name is not None and name in assigned(body[1:]):
                 return _ALL
     once: set[int] = set()
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.If):
-            name = tested(sub.test, absent=True)
-            if name is not None and name in assigned(sub.body):
-                once.update(id(c) for stmt in sub.body for c in ast.walk(stmt) if isinstance(c, ast.Call))
+    for sub in _if_statements(node.body):
+        name = tested(sub.test, absent=True)
+        if name is not None and name in assigned(sub.body):
+            once.update(id(c) for stmt in sub.body for c in ast.walk(stmt) if isinstance(c, ast.Call))
     return frozenset(once)
+
+
+def _if_statements(body: list[ast.stmt]) -> Iterator[ast.If]:
+    """The ``if`` statements of a function body at any depth (statements only: no expression is
+    walked, nor a nested def or class)."""
+    stack = list(body)
+    while stack:
+        stmt = stack.pop()
+        tp = type(stmt)
+        if tp is ast.If:
+            yield stmt  # type: ignore[misc]
+        for field in _BLOCKS.get(tp, ()):
+            stack.extend(getattr(stmt, field))
+        if tp in _TRY:
+            for handler in stmt.handlers:  # type: ignore[attr-defined]
+                stack.extend(handler.body)
+        elif tp is _MATCH:
+            for case in stmt.cases:  # type: ignore[attr-defined]
+                stack.extend(case.body)
+
+
+_TRY = tuple(t for t in (ast.Try, getattr(ast, "TryStar", None)) if t is not None)
+_MATCH = getattr(ast, "Match", None)
+_BLOCKS: dict[type, tuple[str, ...]] = {
+    ast.If: ("body", "orelse"), ast.For: ("body", "orelse"), ast.AsyncFor: ("body", "orelse"),
+    ast.While: ("body", "orelse"), ast.With: ("body",), ast.AsyncWith: ("body",),
+    **{t: ("body", "orelse", "finalbody") for t in _TRY},
+}
 
 
 class BlockingIndex:

@@ -89,8 +89,12 @@ AWAIT_WRAPPERS = frozenset(["asyncio.gather", "asyncio.wait_for", "asyncio.shiel
 #: Only files that mention one of these can hold or register a lifespan/startup/shutdown handler.
 HANDLER_NEEDLES = (b"lifespan", b"on_event", b"on_startup", b"on_shutdown", b"add_event_handler")
 #: ... and of the ways to run a coroutine outside the server (``analysis.served``).
-OFFLINE_NEEDLES = (b"run_until_complete", b".run(", b"typer", b"click", b"cyclopts", b"rq", b"celery",
-                   b"dramatiq", b"huey", b"taskiq", b"arq")
+OFFLINE_NEEDLES = (b"run_until_complete", b"run(", b"@")
+_OFFLINE_WORD = re.compile(
+    rb"\b(?:asyncio|anyio|trio|uvloop)\.run\(|\brun_until_complete\("
+    rb"|^[ \t]*@[ \t]*[\w.]*(?:command|default|callback|group|task|actor|job|shared_task)\b",
+    re.MULTILINE,
+)
 #: The same as whole identifiers (``emit_completion_event`` holds ``on_event``; on open-webui
 #: that parsed the 0.3 MB ``utils/middleware.py`` for nothing).  Every registration the model
 #: knows is spelt with one of them as an identifier, and ASCII ``\w`` is narrower than an
@@ -1323,8 +1327,10 @@ def _mentions_handler(source: bytes) -> bool:
 
 
 def _mentions_offline(source: bytes) -> bool:
-    """``source`` may run a coroutine outside the server (``OFFLINE_NEEDLES``)."""
-    return any(needle in source for needle in OFFLINE_NEEDLES)
+    """``source`` may run a coroutine outside the server: ``asyncio.run(``,
+    ``run_until_complete(``, a decorator that may register a CLI command or a job (the
+    substring tests first)."""
+    return any(needle in source for needle in OFFLINE_NEEDLES) and _OFFLINE_WORD.search(source) is not None
 
 
 def _all_calls(info: ModuleInfo) -> Iterator[tuple[FunctionInfo | None, ast.Call]]:
