@@ -604,7 +604,7 @@ def test_a_chain_through_many_modules_holds_few_trees(tmp_path: Path, monkeypatc
     with index.session():
         messages = _fpf107(index, paths[0])
     assert messages == ["m0.step0() -> m1.step1() -> m2.step2() -> m3.step3() -> m4.step4() -> m5.step5() -> "
-                        "time.sleep() blocks the event loop in async endpoint `endpoint`; use await "
+                        "time.sleep() blocks the event loop in async endpoint `endpoint` (GET /); use await "
                         "run_in_threadpool(step0, ...) or make the helper async"], messages
     assert most[0] <= 3, most[0]  # main.py (under check), the chain's first module, the one in hand
 
@@ -624,7 +624,7 @@ def test_a_hub_is_parsed_again_once_not_once_per_function(tmp_path: Path, monkey
     index = ProjectIndex.build([str(p) for p in paths], [str(tmp_path)])
     with index.session():
         messages = [_fpf107(index, path) for path in paths[:n]]
-    assert messages == [[f"hub.work{i}() -> time.sleep() blocks the event loop in async endpoint `endpoint`; use "
+    assert messages == [[f"hub.work{i}() -> time.sleep() blocks the event loop in async endpoint `endpoint` (GET /); use "
                          f"await run_in_threadpool(work{i}, ...) or make the helper async"] for i in range(n)], messages
     assert parsed["hub.py"] == 2, parsed
 

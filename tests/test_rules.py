@@ -94,3 +94,25 @@ def test_fpf110_names_the_costliest_call_and_its_own_line():
     assert "(requests.get() at line 75, and 1 more blocking call)" in report, report
     settings = next(m for m in found.values() if "`settings`" in m)
     assert "(read_settings() -> open() at line 15)" in settings  # the helper's line, not the call's
+
+
+def test_messages_name_the_route(tmp_path: Path):
+    path = tmp_path / "routes.py"
+    path.write_text(
+        "import time\nfrom fastapi import APIRouter, FastAPI\n\napp = FastAPI()\n"
+        "router = APIRouter(prefix='/users/')\nPATH = '/dyn'\n\n"
+        "@router.get('/{user_id}')\nasync def read_user(user_id: int):\n    time.sleep(1)\n    await x()\n\n"
+        "@app.api_route('/sync', methods=['get', 'POST'])\nasync def sync():\n    time.sleep(1)\n    await x()\n\n"
+        "@app.websocket('/ws')\nasync def ws(websocket):\n    time.sleep(1)\n    await x()\n\n"
+        "@app.get(PATH)\nasync def dynamic():\n    time.sleep(1)\n    await x()\n\n"
+        "@app.get('/evil\\n::error::x')\nasync def evil():\n    time.sleep(1)\n    await x()\n"
+    )
+    found = [d.message.split(" blocks the event loop in ")[1].split(";")[0]
+             for d in check_source(path.read_bytes(), str(path), Settings()).diagnostics]
+    assert found == [
+        "async endpoint `read_user` (GET /users/{user_id})",
+        "async endpoint `sync` (GET|POST /sync)",
+        "websocket endpoint `ws` (WEBSOCKET /ws)",
+        "async endpoint `dynamic`",  # the path is not a literal: no label
+        "async endpoint `evil` (GET /evil\\n::error::x)",  # one line, whatever the decorator holds
+    ], found

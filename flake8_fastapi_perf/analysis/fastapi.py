@@ -94,14 +94,50 @@ class FastAPIModel:
         return self.roles.get(id(fn.node))
 
     def describe(self, fn: FunctionInfo) -> str:
-        """``async endpoint `fetch```, ``middleware `Timing.dispatch```, ``coroutine `helper```."""
+        """``async endpoint `fetch` (GET /items/{item_id})``, ``middleware `Timing.dispatch```,
+        ``coroutine `helper```."""
         role = self.role(fn)
         if role is None:
             return f"coroutine `{fn.qualname}`"
         label = LABELS[role]
         if role in ("endpoint", "dependency") and fn.is_async:
             label = "async " + label
-        return f"{label} `{fn.qualname}`"
+        route = self.route(fn)
+        return f"{label} `{fn.qualname}`" + (f" ({route})" if route else "")
+
+    def route(self, fn: FunctionInfo) -> str | None:
+        """What a path operation's decorator says: ``GET /items/{item_id}``, ``GET|POST /x``,
+        ``WEBSOCKET /ws``, with the prefix of an ``APIRouter(prefix=...)`` of this module (one
+        added by ``include_router`` elsewhere is not known here)."""
+        decorator = self.route_decorators.get(id(fn.node))
+        if decorator is None or not isinstance(decorator.func, ast.Attribute):
+            return None
+        path = _argument(decorator, 0, "path")
+        if not (isinstance(path, ast.Constant) and isinstance(path.value, str)):
+            return None
+        attr = decorator.func.attr
+        if attr in ("websocket", "websocket_route"):
+            methods = ["WEBSOCKET"]
+        elif attr in ("api_route", "route"):
+            listed = next((kw.value for kw in decorator.keywords if kw.arg == "methods"), None)
+            if listed is None:
+                methods = ["GET"]
+            elif isinstance(listed, (ast.List, ast.Tuple)) and all(
+                isinstance(e, ast.Constant) and isinstance(e.value, str) for e in listed.elts
+            ):
+                methods = [e.value.upper() for e in listed.elts]  # type: ignore[union-attr]
+            else:
+                return None
+        else:
+            methods = [attr.upper()]
+        prefix = ""
+        owner = decorator.func.value
+        if isinstance(owner, ast.Name) and owner.id in self.apps:
+            found = next((kw.value for kw in self.apps[owner.id][1].keywords if kw.arg == "prefix"), None)
+            if isinstance(found, ast.Constant) and isinstance(found.value, str):
+                prefix = found.value.rstrip("/")
+        shown = (prefix + path.value) or "/"
+        return f"{'|'.join(methods) or 'GET'} {_printable(shown)}"
 
 
 def _set_role(model: FastAPIModel, fn: FunctionInfo | None, role: str) -> None:
@@ -189,6 +225,12 @@ def _is_async_context_manager(resolver: Resolver, fn: FunctionInfo) -> bool:
         resolver.qualname(d.func if isinstance(d, ast.Call) else d, None) == "contextlib.asynccontextmanager"
         for d in fn.node.decorator_list
     )
+
+
+def _printable(text: str) -> str:
+    """A path as one line of plain text (a decorator's string may hold anything)."""
+    text = text if len(text) <= 80 else text[:77] + "..."
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _first_str(call: ast.Call) -> str | None:
