@@ -99,6 +99,8 @@ import time
 
 from fastapi import FastAPI
 
+from helpers import fetch_all
+
 app = FastAPI()
 
 
@@ -107,6 +109,20 @@ async def slow(client):
     await client.ping()
     time.sleep(1)
     return {}
+
+
+@app.get("/remote")
+async def remote(client):
+    await client.ping()
+    return fetch_all()
+"""
+#: a helper module: the chain app.py -> helpers.fetch_all() -> requests.get() needs both files in
+#: one run (the hook is require_serial, so pre-commit hands them to one process)
+HELPERS = """import requests
+
+
+def fetch_all():
+    return requests.get("https://example.com").json()
 """
 
 
@@ -116,6 +132,26 @@ def _git(*args: str, cwd: Path, env: dict[str, str]) -> None:
          "-c", "core.hooksPath=/dev/null", "-c", "init.defaultBranch=main", *args],
         cwd=cwd, env=env, check=True, capture_output=True, timeout=60,
     )
+
+
+def _fillers_that_split(first: str, second: str) -> list[str]:
+    """File names that, with ``first`` and ``second``, make pre-commit put those two in different
+    partitions when a hook is not ``require_serial`` (two processes at least)."""
+    from pre_commit import lang_base, xargs
+
+    jobs = max(2, lang_base.target_concurrency())
+    for n in range(4, 200):
+        fillers = [f"f{i:03}.py" for i in range(n)]
+        files = lang_base._shuffled(sorted([first, second, *fillers]))
+        parts = xargs.partition(("fastapi-perf", "check"), files, jobs)
+        if not any(first in part and second in part for part in parts):
+            return fillers
+    raise AssertionError("no number of files splits them")
+
+
+def test_the_check_hook_sees_the_whole_project() -> None:
+    # one process for all the files: cross-module chains and startup/CLI-only code need them all
+    assert _hooks()["fastapi-perf"]["require_serial"] is True
 
 
 def _copy_hook_repo(dest: Path, env: dict[str, str]) -> None:
@@ -148,12 +184,18 @@ def test_try_repo_runs_both_hooks(tmp_path: Path) -> None:
     project.mkdir()
     _copy_hook_repo(hook_repo, env)
     (project / "app.py").write_text(SAMPLE, encoding="utf-8")
+    (project / "helpers.py").write_text(HELPERS, encoding="utf-8")
+    # enough files that pre-commit, were the hook not require_serial, would hand app.py and
+    # helpers.py to different processes (its own shuffle and partition say which)
+    fillers = _fillers_that_split("app.py", "helpers.py")
+    for name in fillers:
+        (project / name).write_text("x = 1\n", encoding="utf-8")
     _git("init", "-q", cwd=project, env=env)
-    _git("add", "app.py", cwd=project, env=env)
+    _git("add", "app.py", "helpers.py", *fillers, cwd=project, env=env)
 
     # one try-repo (each builds the hook environment afresh): both hooks, in the manifest's order
     proc = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "--files", "app.py", "--color", "never"],
+        [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "--all-files", "--color", "never"],
         cwd=project, env=env, capture_output=True, text=True, timeout=300,
     )
     output = proc.stdout + proc.stderr
@@ -167,7 +209,10 @@ def test_try_repo_runs_both_hooks(tmp_path: Path) -> None:
     assert proc.returncode == 1, output
     # fastapi-perf reports the finding and fails ...
     assert re.search(r"^fastapi-perf\.+Failed$", output, re.M), output
-    assert "app.py:11:5: FPF101 " in output
+    check_part = output.split("fastapi-perf-fix.")[0]
+    assert "app.py:13:5: FPF101 " in check_part
+    # the same findings as `fastapi-perf check .`: the chain into the other module too
+    assert "app.py:20:12: FPF107 helpers.fetch_all() -> requests.get() " in check_part, output
     # ... then fastapi-perf-fix fixes it (pre-commit fails a hook that modifies files)
     assert re.search(r"^fastapi-perf-fix\.+Failed$", output, re.M), output
     assert "files were modified by this hook" in output
