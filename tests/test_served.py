@@ -172,3 +172,17 @@ def test_a_task_queue_job_runs_in_its_workers(tmp_path: Path, header: str, decor
                       "app/jobs.py": f"import time\n{header}\n\n\n{decorator}\nasync def notify():\n    time.sleep(1)\n"})
     for proc in (fastapi_perf("check", "--no-cache", ".", cwd=tmp_path), flake8("--select", "FPF", ".", cwd=tmp_path)):
         assert (parse_findings(proc.stdout) == []) is elsewhere, proc.stdout
+
+
+def test_a_use_spelt_in_other_letters_is_still_a_use(tmp_path: Path):
+    # `ｊｏｂ` is `job` to Python (NFKC): the route awaits it, so it is served
+    _write(tmp_path, {
+        "pyproject.toml": "[project]\nname = 'x'\n",
+        "app/__init__.py": "",
+        "app/work.py": "import time\n\nasync def job():\n    time.sleep(1)\n",
+        "app/run.py": "import asyncio\n\nfrom .work import job\n\nasyncio.run(job())\n",
+        "app/api.py": ("from fastapi import FastAPI\nfrom . import work\n\napp = FastAPI()\n\n"
+                       "@app.get('/')\nasync def root():\n    await work.\uff4a\uff4f\uff42()\n"),
+    })
+    found = parse_findings(fastapi_perf("check", "--no-cache", ".", cwd=tmp_path).stdout)
+    assert [(Path(f[0]).name, f[3]) for f in found] == [("work.py", "FPF101")]

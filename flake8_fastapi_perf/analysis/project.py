@@ -1045,7 +1045,7 @@ class ProjectIndex:
 
             def mentions(stmt: ast.stmt) -> bool:
                 first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
-                return needle in module.text(first, stmt.end_lineno)  # type: ignore[operator]
+                return _names(module.text(first, stmt.end_lineno), needle)  # type: ignore[arg-type]
 
             body = [stmt for stmt in body if mentions(stmt)]
         stack: list[Occurrence] = [(stmt, module.info.tree, None, None) for stmt in body]
@@ -1111,7 +1111,7 @@ class ProjectIndex:
         files = sorted(self._files, key=lambda f: (f != path, f not in self._live))
         for file in files:
             source = self._source(file)
-            if source is None or needle not in source:
+            if source is None or not _names(source, needle):
                 self._shed(file)
                 continue
             module = self._load(file)
@@ -1324,6 +1324,18 @@ def _mentions_handler(source: bytes) -> bool:
     """``source`` has one of ``HANDLER_NEEDLES`` as a whole word (the substring test first: it
     rules out most files at memchr speed)."""
     return any(needle in source for needle in HANDLER_NEEDLES) and _HANDLER_WORD.search(source) is not None
+
+
+def _names(text: bytes, needle: bytes) -> bool:
+    """``text`` may spell the identifier ``needle``: Python reads identifiers in NFKC form
+    (`ｉｎｉｔ_db` is `init_db`), so a non-ASCII text is searched normalised."""
+    if needle in text:
+        return True
+    if text.isascii():
+        return False
+    import unicodedata
+
+    return needle.decode() in unicodedata.normalize("NFKC", text.decode("utf-8", "replace"))
 
 
 def _mentions_offline(source: bytes) -> bool:
