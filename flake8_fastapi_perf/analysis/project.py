@@ -240,6 +240,10 @@ class ProjectIndex:
         self._exports: dict[str, _Exports | None] = {}  # None: cannot be parsed
         self._resolved: dict[tuple[str, str], HelperRef | None] = {}
         self._facts: dict[tuple[Any, str, str], Chain | None] = {}
+        #: chains of helpers under constant arguments (see ``BlockingIndex.bind``)
+        self.bound_chains: dict[Any, Chain | None] = {}
+        #: what binding constants needs from a function's tree (``constants.Facts``), by place
+        self.function_facts: dict[tuple[str | None, str, int, int], Any] = {}
         self._reachable: set[tuple[str, str]] | None = None
         self._outside: dict[tuple[str, str], bool] = {}
         #: the settings of the files checked (for the ``unserved`` patterns)
@@ -486,6 +490,8 @@ class ProjectIndex:
             other.indexes.clear()
         self._resolved.clear()
         self._facts.clear()
+        self.bound_chains.clear()
+        self.function_facts.clear()
         self._hubs_done.clear()  # their chains are forgotten too
         self._outside.clear()
         self._reachable = None
@@ -599,6 +605,16 @@ class ProjectIndex:
             return None  # not the function the reference was made for (see _def_in_text)
         return module, fn
 
+    def live(self, ref: HelperRef, asking: BlockingIndex) -> tuple[FunctionInfo, BlockingIndex] | None:
+        """The function ``ref`` names (its module parsed if it must be) and its module's index
+        under the settings of ``asking``: for a chain under constant arguments
+        (``BlockingIndex.bound``), which needs the function's body, not only its chain."""
+        live = self._live_function(ref)
+        if live is None:
+            return None
+        module, fn = live
+        return fn, self._index_of(module, asking.key, asking.blocking, asking.allow)
+
     def expand(self, ref: HelperRef, asking: BlockingIndex) -> tuple[Chain | None, tuple[FunctionInfo, BlockingIndex] | None]:
         """For the fixpoint of ``BlockingIndex.chain``: (the chain the index knows, None), or
         (None, the live function and the index of its module) to explore."""
@@ -676,6 +692,10 @@ class ProjectIndex:
         if chain is None or all(isinstance(h, HelperRef) for h in chain.helpers):
             return chain
         return Chain(tuple(self._ref(h) for h in chain.helpers), chain.blocking, chain.modules)
+
+    def portable_helper(self, helper: Any) -> HelperRef:
+        """``helper`` as a ``HelperRef`` (keeps no tree alive)."""
+        return self._ref(helper)
 
     def _ref(self, helper: Any) -> HelperRef:
         if isinstance(helper, HelperRef):

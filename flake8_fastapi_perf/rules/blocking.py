@@ -293,6 +293,16 @@ class BlockingHelper(Rule):
     filling it, also under a lock). A cache keyed by parameters, a per-instance `self._x`, or a
     closure's variable stays a hop: request data would run it again.
 
+    A call that passes constants follows only the branches those constants can take:
+    `get_secret("OPENAI_API_KEY")` is not reported when the helper reads a file only under
+    `if name.startswith("oidc/"):`, and the chain shown is the one the constants take. Tests
+    are evaluated when they compare a parameter (or a `str` method of it: `startswith`,
+    `lower`, `replace`, ...) with constants, through `and`/`or`/`not`, `in`, `is None`, and
+    through early returns (`if not name: return`); parameters left out hold their constant
+    defaults; a parameter passed on to another helper carries its values there. A test that
+    cannot be computed never rules a call out. A `@functools.cache`/`@lru_cache` function
+    called with constants only is not a hop either: it runs once per process for them.
+
     ## Why is this bad?
     The helper runs on the event loop like any other code of the coroutine, so its blocking call
     stalls the loop just as if it were written inline. Generic linters only see direct calls.
