@@ -335,6 +335,7 @@ class ResultCache:
         self.name = content_hash("\0".join(sorted(os.path.abspath(p) for p in paths)).encode())
         self.files_key = content_hash("\0".join(sorted(files)).encode())
         self.old: dict[str, dict[str, Any]] = {}  # path -> entry, of the previous run
+        self.seen: dict[str, str] = {}  # path -> hash of a file the previous run read, not checked
         self.new: dict[str, dict[str, Any]] = {}
         self.hashes: dict[str, str] = {}  # path -> hash of the bytes this run saw
         self._valid: set[str] | None = None
@@ -390,6 +391,9 @@ class ResultCache:
         except (ValueError, RecursionError):  # not JSON, an int of 5,000 digits, nesting 100,000 deep
             return
         self.old = valid_entries(loaded, self.files_key)
+        if self.old and type(loaded.get("seen")) is dict:
+            # the hashes of the files the run read but did not check (the rest of their projects)
+            self.seen = {p: h for p, h in loaded["seen"].items() if type(h) is str}
 
     def see(self, path: str, data: bytes) -> str:
         """Record the bytes of a file of this run; returns their hash."""
@@ -402,8 +406,11 @@ class ResultCache:
         """The files whose old entry still holds (see the module docstring)."""
         if self._valid is not None:
             return self._valid
-        old, hashes = self.old, self.hashes
-        changed = {p for p, h in hashes.items() if p not in old or old[p]["hash"] != h}
+        old, hashes, seen = self.old, self.hashes, self.seen
+        changed = {
+            p for p, h in hashes.items()
+            if (old[p]["hash"] if p in old else seen.get(p)) != h
+        }
         changed.update(p for p in old if p not in hashes)
         dependents: dict[str, list[str]] = {}
         for path, entry in old.items():
@@ -452,7 +459,9 @@ class ResultCache:
         written is skipped silently (the run's results do not depend on it)."""
         if self._version is None or self._top is None:
             return
-        data = json.dumps({"files": self.files_key, "entries": self.new}, separators=(",", ":")).encode()
+        unchecked = {p: h for p, h in self.hashes.items() if p not in self.new}
+        data = json.dumps({"files": self.files_key, "entries": self.new, "seen": unchecked},
+                          separators=(",", ":")).encode()
         try:
             if self._top_ours:
                 try:

@@ -621,19 +621,27 @@ def run_check(args: argparse.Namespace) -> int:
         inputs = list(run.inputs())
         files = [path for path, is_stdin in inputs if not is_stdin]
         roots = [path for path in args.paths if path != "-" and os.path.isdir(path)]
-        # one index of the files being checked, for FPF107 across modules (never imports them)
-        run.project = ProjectIndex.build(files, roots=roots)
+        # one index of the projects of the files being checked, for FPF107 across modules and
+        # what the project runs (never imports them): the files named are checked, the index
+        # covers every file of their projects (workspace.py), so one file checked alone gets
+        # the answer it gets in a run over the whole project
+        from .workspace import scope
+
+        index_files, projects = scope(files) if files else ([], [])
+        known = {_norm(r) for r in roots}
+        roots += [p for p in projects if _norm(p) not in known]
+        run.project = ProjectIndex.build(index_files, roots=roots)
         # a file fixed is written at once (one job): the index must keep the text it read
         run.project.keep_sources = bool(args.fix and not args.diff)
         if not args.no_cache and files:
             from .cache import ResultCache, cache_directory
 
             cache = ResultCache(cache_directory(project_root()), [p for p in args.paths if p != "-"],
-                                [_norm(f) for f in files])
+                                [_norm(f) for f in index_files])
             if cache.warning:  # a cache directory that is not safe to use: the run goes on without
                 say(f"fastapi-perf: warning: {cache.warning}")
             run.cache = cache if cache.usable else None
-            for path in files if run.cache is not None else ():
+            for path in index_files if run.cache is not None else ():  # a change anywhere is seen
                 try:
                     if not stat.S_ISREG(os.stat(path).st_mode):
                         continue  # a pipe (check <(git show ...)) can be read once, by process(): not cached
@@ -657,7 +665,7 @@ def run_check(args: argparse.Namespace) -> int:
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
             with context.Pool(
-                min(jobs, len(parallel)), _worker_init, (args, files, roots, run.cache is not None)
+                min(jobs, len(parallel)), _worker_init, (args, index_files, roots, run.cache is not None)
             ) as pool:
                 chunk = max(1, len(parallel) // (jobs * 8))
                 results = pool.imap(_worker_process, [inputs[i][0] for i in parallel], chunksize=chunk)

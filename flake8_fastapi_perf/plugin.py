@@ -38,9 +38,10 @@ class Plugin:
     _options_settings = Settings()
     _options_error: str | None = None
 
-    def __init__(self, tree: ast.Module, filename: str = "stdin") -> None:
+    def __init__(self, tree: ast.Module, filename: str = "stdin", lines: list[str] | None = None) -> None:
         self.tree = tree
         self.filename = filename
+        self.lines = lines
 
     @classmethod
     def add_options(cls, option_manager: Any) -> None:
@@ -101,4 +102,52 @@ class Plugin:
             settings = self._settings()
         except ConfigError as exc:
             return [(1, 0, f"FPF000 configuration error: {escape(str(exc))}")]
-        return [(d.line, d.col, d.text) for d in check_tree(self.tree, settings, self.filename)]
+        project = _project_of(self.filename)
+        if project is None:
+            return [(d.line, d.col, d.text) for d in check_tree(self.tree, settings, self.filename)]
+        source = "".join(self.lines or ()).encode("utf-8", "surrogatepass")
+        try:
+            # flake8's text (an editor's unsaved buffer, through --stdin-display-name, too)
+            project.update_source(self.filename, source, on_disk=False)
+            project.register(self.filename, self.tree, source)
+            found = check_tree(self.tree, settings, self.filename, project)
+        except BaseException:
+            project.discard(self.filename)  # nothing derived from a check that stopped midway
+            raise
+        finally:
+            project.release(self.filename)
+        return [(d.line, d.col, d.text) for d in found]
+
+
+#: the index of each project this process checks files of (flake8 runs its workers' files one
+#: after the other, each worker with its own): kept for the life of the process
+_projects: dict[str, Any] = {}
+
+
+def _project_of(filename: str) -> Any:
+    """The ``ProjectIndex`` of the project ``filename`` belongs to (see ``workspace``), or None
+    for a file of no project and for stdin without a name: then the file is its own project."""
+    if filename in ("stdin", "-"):
+        return None
+    from .workspace import project_directory, project_files
+
+    directory = project_directory(os.path.dirname(os.path.abspath(filename)))
+    if directory is None:
+        return None
+    if directory in _projects and _projects[directory] is None:
+        return None  # its files cannot be listed
+    project = _projects.get(directory)
+    if project is None:
+        from .analysis.project import ProjectIndex
+
+        files = project_files(directory)
+        if files is None:
+            _projects[directory] = None
+            return None
+        project = ProjectIndex.build(files, roots=[directory])
+        project.keep_sources = False  # flake8 changes no file
+        # no session: it would turn Python's cyclic GC off for flake8 and its other plugins
+        _projects[directory] = project
+    if filename not in project:
+        return None  # a file the project's listing leaves out (excluded, .gitignore): on its own
+    return project

@@ -196,3 +196,28 @@ def test_fix_with_jobs(tmp_path: Path):
 def test_jobs_must_be_a_count():
     proc = fastapi_perf("check", "--jobs", "x", str(ROOT / "testdata" / "demo_app"))
     assert proc.returncode == 2 and "--jobs" in proc.stderr
+
+
+def test_a_file_checked_alone_is_cached_against_its_whole_project(tmp_path: Path):
+    """``check app.py`` (pre-commit with the changed files) indexes the project around it: a
+    change in a module it did not check reaches its entry, and an unchanged project reuses it."""
+    root = _project(tmp_path, {"pyproject.toml": "[project]\nname = 'x'\n", "app.py": ENDPOINT.format(module="helpers"),
+                               "helpers.py": HARMLESS})
+
+    def check_app() -> subprocess.CompletedProcess:
+        return fastapi_perf("check", "--jobs", "1", "app.py", cwd=root,
+                            env={"FASTAPI_PERF_CACHE_DIR": str(tmp_path / "cache")})
+
+    assert _codes(check_app()) == []
+    (root / "helpers.py").write_text(BLOCKING)  # not checked, but the chain goes into it
+    assert _codes(check_app()) == [("app.py", 11, "FPF107")]
+    (stored,) = _cache_files(tmp_path / "cache")
+    data = json.loads(stored.read_text())
+    assert [Path(p).name for p in data["entries"]] == ["app.py"]
+    assert [Path(p).name for p in data["seen"]] == ["helpers.py"]
+    entry = next(iter(data["entries"].values()))
+    entry["diagnostics"][0][1] = "planted by the test"
+    stored.write_text(json.dumps(data))
+    assert "planted by the test" in check_app().stdout  # nothing changed: the entry holds
+    (root / "helpers.py").write_text(HARMLESS)
+    assert _codes(check_app()) == []

@@ -5,11 +5,12 @@ findings a project run reports."""
 from __future__ import annotations
 
 import ast
+import os
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import TESTDATA, expected_findings, flake8, parse_findings
+from conftest import TESTDATA, expected_findings, fastapi_perf, flake8, parse_findings
 
 from flake8_fastapi_perf.analysis import project as project_module
 from flake8_fastapi_perf.analysis.project import ProjectIndex
@@ -258,10 +259,34 @@ def test_cycles_of_re_exports_and_helpers_terminate(tmp_path: Path):
     assert _fpf107(index, paths[3]) == []  # h -> g -> h: no blocking call anywhere
 
 
-def test_flake8_stays_in_one_module():
-    proc = flake8("--isolated", "--select", "FPF", str((APP / "api" / "routes.py").relative_to(PROJECT.parent.parent)))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert parse_findings(proc.stdout) == []
+def _same_findings(proc) -> set[tuple]:
+    """Findings as (absolute path, line, col, code, message)."""
+    return {(str(Path(f[0]).resolve()), *f[1:]) for f in parse_findings(proc.stdout)}
+
+
+def test_one_file_alone_gets_the_answer_of_the_whole_project():
+    """flake8 in an editor, pre-commit with the changed files: the file's project is indexed
+    (the repository around testdata/project), so its cross-module chains are found."""
+    routes = str((APP / "api" / "routes.py").relative_to(PROJECT.parent.parent))
+    whole = {f for f in _same_findings(fastapi_perf("check", "--no-cache", str(PROJECT)))
+             if f[0].endswith(os.path.join("api", "routes.py"))}
+    assert any(f[3] == "FPF107" for f in whole)
+    assert _same_findings(flake8("--isolated", "--select", "FPF", routes)) == whole
+    assert _same_findings(fastapi_perf("check", "--no-cache", routes)) == whole
+
+
+def test_flake8_and_check_agree_on_a_project(tmp_path: Path):
+    """``flake8 --select FPF .`` and ``fastapi-perf check .`` print the same findings, cross-module
+    chains and code only tests run included."""
+    import shutil
+
+    copy = tmp_path / "project"
+    shutil.copytree(PROJECT, copy)
+    (copy / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    checked = _same_findings(fastapi_perf("check", "--no-cache", ".", cwd=copy))
+    assert len(checked) >= 20 and any("app.vault.get_secret" in f[4] for f in checked)
+    assert _same_findings(flake8("--isolated", "--select", "FPF", ".", cwd=copy)) == checked
+    assert _same_findings(flake8("--isolated", "--select", "FPF", "-j", "2", ".", cwd=copy)) == checked
 
 
 def test_each_file_is_parsed_at_most_once(monkeypatch):
@@ -716,3 +741,27 @@ def test_a_module_parsed_for_an_importer_is_checked_next(tmp_path: Path, monkeyp
     assert [Path(line.split(":")[0]).name for line in lines] == [
         "a_main.py", "m0.py", "m1.py", "m2.py", "m3.py", "z_helpers.py"], lines
     assert {p.name for p in paths} - {"hh.py"} == {Path(line.split(":")[0]).name for line in lines}
+
+
+def test_imports_resolve_from_above_the_import_root_only(tmp_path: Path):
+    """``tests/test_x.py`` imports the project's packages from the top directory; a package's own
+    subdirectory never shadows an installed package (``app/alembic`` is not ``alembic``)."""
+    files = {
+        "app/__init__.py": "",
+        "app/jobs.py": "async def work():\n    pass\n",
+        "app/alembic/__init__.py": "",
+        "app/alembic/command.py": "def upgrade(cfg, rev):\n    pass\n",
+        "app/ns/tool.py": "def crunch():\n    pass\n",  # a namespace portion of app
+        "tests/test_jobs.py": "from app.jobs import work\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    index = ProjectIndex.build([str(tmp_path / name) for name in files], [])
+    test = str(tmp_path / "tests" / "test_jobs.py")
+    service = str(tmp_path / "app" / "jobs.py")
+    found = index.function(test, "app.jobs.work")
+    assert found is not None and found.qualname == "work"
+    assert index.function(service, "alembic.command.upgrade") is None
+    assert index.function(service, "app.alembic.command.upgrade") is not None
+    assert index.module_name(str(tmp_path / "app" / "ns" / "tool.py")) == "app.ns.tool"

@@ -154,9 +154,16 @@ def test_a_coroutine_awaited_only_by_tests_is_not_served(tmp_path: Path):
         "tests/test_work.py": "from app.work import job\n\nasync def test_job():\n    await job()\n",
     })
     assert parse_findings(fastapi_perf("check", "--no-cache", ".", cwd=tmp_path).stdout) == []
-    # checking the app alone: the tests are not part of the run, nothing is known of the callers
-    found = parse_findings(fastapi_perf("check", "--no-cache", "app", cwd=tmp_path).stdout)
-    assert [f[3] for f in found] == ["FPF101"]
+    # checking the app alone (pre-commit with the changed files, flake8 in an editor): the project
+    # around it (the pyproject.toml above) is indexed all the same, its tests included
+    assert parse_findings(fastapi_perf("check", "--no-cache", "app", cwd=tmp_path).stdout) == []
+    assert parse_findings(fastapi_perf("check", "--no-cache", "app/work.py", cwd=tmp_path).stdout) == []
+    assert parse_findings(flake8("--select", "FPF", "app/work.py", cwd=tmp_path).stdout) == []
+    # without a project around (no pyproject.toml, no .git), the files checked are the project
+    (tmp_path / "pyproject.toml").unlink()
+    for proc in (fastapi_perf("check", "--no-cache", "app", cwd=tmp_path),
+                 flake8("--select", "FPF", "app/work.py", cwd=tmp_path)):
+        assert [f[3] for f in parse_findings(proc.stdout)] == ["FPF101"], proc.stdout
 
 
 @pytest.mark.parametrize("header, decorator, elsewhere", [

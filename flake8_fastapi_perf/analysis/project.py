@@ -330,9 +330,13 @@ class ProjectIndex:
         if found is not None:
             return found
         package_root = directory
-        while self._has_init(package_root):
+        while True:
             parent = os.path.dirname(package_root)
             if parent == package_root:
+                break
+            # a regular package, or a directory without __init__.py inside one (a namespace
+            # portion: ``import app.ns.tool`` with app/__init__.py and no app/ns/__init__.py)
+            if not (self._has_init(package_root) or self._has_init(parent)):
                 break
             package_root = parent
         import_root = package_root
@@ -774,6 +778,19 @@ class ProjectIndex:
         if package_root != import_root:
             roots.append(package_root)
         roots.extend(a for a in self._anchors if a not in roots)
+        # then the directories above the import root (the nearest first): a test or a script
+        # run from the project's top directory imports its packages from there
+        # (``tests/test_x.py`` doing ``from app.jobs import f``), as pytest's rootdir and
+        # ``python -m`` make it work.  Not the directories inside a package: ``from alembic
+        # import command`` in ``app/db/service.py`` is the installed alembic, not ``app/alembic``.
+        directory = os.path.dirname(import_root)
+        while directory in self._dirs:
+            if directory not in roots:
+                roots.append(directory)
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                break
+            directory = parent
         return roots
 
     def _locate(self, from_path: str, qualname: str) -> tuple[str, list[str]] | None:

@@ -283,9 +283,10 @@ class BlockingHelper(Rule):
     ## What it does
     Flags an `async def` calling a sync function that, directly or through further sync helpers
     (any depth), makes a blocking call. The message names the chain, e.g.
-    `load_twice() -> load_remote() -> requests.get()`. flake8 sees one file at a time, so there
-    the helpers are those of the same module; `fastapi-perf check` also follows helpers into the
-    other modules it checks (`load() -> app.services.remote.fetch() -> requests.get()`).
+    `load_twice() -> load_remote() -> requests.get()`. Helpers of other modules of the project
+    are followed too (`load() -> app.services.remote.fetch() -> requests.get()`), by flake8 and
+    `fastapi-perf check` alike: a file is checked as part of the files below the nearest
+    directory with a `.git` or a `pyproject.toml` (a file with none is a project of its own).
 
     A hop that runs once per process is not one: a `@functools.cache`/`@lru_cache` function
     without parameters (settings, a client loaded on first use), and the lazy initialisation of
