@@ -25,11 +25,12 @@ MARKERS = (".git", "pyproject.toml")
 MAX_FILES = 20_000
 
 
-def project_directory(start: str) -> str | None:
-    """The nearest directory at or above ``start`` holding a ``.git`` or a ``pyproject.toml``."""
+def project_directory(start: str, markers: tuple[str, ...] = MARKERS) -> str | None:
+    """The nearest directory at or above ``start`` holding one of ``markers`` (a ``.git`` or a
+    ``pyproject.toml``)."""
     current = os.path.abspath(start)
     while True:
-        if any(os.path.lexists(os.path.join(current, marker)) for marker in MARKERS):
+        if any(os.path.lexists(os.path.join(current, marker)) for marker in markers):
             return current
         parent = os.path.dirname(current)
         if parent == current:

@@ -27,16 +27,12 @@ _trees: dict[str, list[str] | None] = {}
 
 
 def project_directory(path: str) -> str:
-    """The top of the project ``path`` (a file) is in."""
+    """The top of the project ``path`` (a file) is in (more markers than ``workspace``'s: every
+    doubt is a yes here)."""
+    from ..workspace import project_directory as nearest
+
     directory = os.path.dirname(os.path.abspath(path))
-    current = directory
-    while True:
-        if any(os.path.exists(os.path.join(current, marker)) for marker in MARKERS):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return directory
-        current = parent
+    return nearest(directory, MARKERS) or directory
 
 
 def _python_files(top: str) -> list[str] | None:

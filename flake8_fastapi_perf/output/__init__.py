@@ -109,15 +109,10 @@ class Options:
 def project_root(start: str | None = None) -> str:
     """The nearest directory at or above ``start`` (default: the current directory) with a
     ``.git`` or a ``pyproject.toml``, else ``start`` itself."""
+    from ..workspace import project_directory
+
     start = os.path.abspath(start or os.getcwd())
-    current = start
-    while True:
-        if os.path.exists(os.path.join(current, ".git")) or os.path.isfile(os.path.join(current, "pyproject.toml")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return start
-        current = parent
+    return project_directory(start) or start
 
 
 def relative_path(path: str, root: str) -> str | None:
