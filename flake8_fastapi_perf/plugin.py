@@ -146,7 +146,9 @@ def _project_of(filename: str) -> Any:
             return None
         project = ProjectIndex.build(files, roots=[directory])
         project.keep_sources = False  # flake8 changes no file
-        # no session: it would turn Python's cyclic GC off for flake8 and its other plugins
+        # trees kept under the budget for the files that follow, Python's GC left alone (flake8
+        # and its other plugins share the process)
+        project.session(own_gc=False).__enter__()
         _projects[directory] = project
     if filename not in project:
         return None  # a file the project's listing leaves out (excluded, .gitignore): on its own
