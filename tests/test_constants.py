@@ -66,14 +66,14 @@ def test_gates_cover_branches_and_early_returns():
     assert [(ast.unparse(t), v) for t, v, _ in gates[calls["b"]]] == [("not name", False), ("name == 'x'", True)]
     assert [(ast.unparse(t), v) for t, v, _ in gates[calls["c"]]] == [("not name", False), ("name == 'x'", False)]
     assert calls["e"] not in gates  # a lambda's body runs when it is called, not here
-    env = {"name": frozenset({"y"})}
+    env = {"name": constants.values("y")}
     assert not constants.skipped(gates[calls["a"]], env)
     assert constants.skipped(gates[calls["b"]], env)
     assert not constants.skipped(gates[calls["c"]], env)
-    assert constants.skipped(gates[calls["a"]], {"name": frozenset({""})})
-    assert not constants.skipped(gates[calls["b"]], {"other": frozenset({"y"})})  # another name: unknown
+    assert constants.skipped(gates[calls["a"]], {"name": constants.values("")})
+    assert not constants.skipped(gates[calls["b"]], {"other": constants.values("y")})  # another name: unknown
     # every value tried: one that may run the call keeps it
-    assert not constants.skipped(gates[calls["b"]], {"name": frozenset({"x", "y"})})
+    assert not constants.skipped(gates[calls["b"]], {"name": constants.values("x", "y")})
 
 
 @pytest.mark.parametrize(("body", "values"), [
@@ -91,8 +91,8 @@ def test_gates_cover_branches_and_early_returns():
 def test_values_of_a_rebound_parameter(body: str, values: set | None):
     fn = _fn(f"def f(name, names=()):\n    {body}\n")
     rebound = constants.rebinding(fn, ["name", "names"])
-    found = constants.values_of(rebound, {"name": frozenset({"env:A"})})
-    assert found.get("name") == (frozenset(values) if values is not None else None)
+    found = constants.values_of(rebound, {"name": constants.values("env:A")})
+    assert found.get("name") == (constants.values(*values) if values is not None else None)
 
 
 def test_facts_name_what_constants_can_change():

@@ -407,7 +407,7 @@ def _passed(signature: Signature, env: dict[str, frozenset[Any]] | None
     are none."""
     def values(spec: tuple[Any, ...]) -> frozenset[Any] | None:
         if spec[0] == "const":
-            return frozenset((spec[1],))
+            return constants.values(spec[1])
         if spec[0] == "name" and env:
             return env.get(spec[1])
         return None
@@ -682,7 +682,7 @@ class BlockingIndex:
             passed_names = {*names[:len(signature.args)], *(name for name, _ in signature.keywords)}
             for name, default in facts.defaults.items():
                 if name not in passed_names and name not in bound:
-                    bound[name] = frozenset((default,))
+                    bound[name] = constants.values(default)
         bound = {name: values for name, values in bound.items() if name in facts.read}
         if not bound:
             return helper  # no test reads them and no call is passed them

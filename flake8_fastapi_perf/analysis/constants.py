@@ -61,6 +61,12 @@ def constant(expr: ast.expr) -> Any:
     return UNKNOWN
 
 
+def values(*items: Any) -> frozenset[tuple[type, Any]]:
+    """A set of the values a parameter may hold, each with its type: ``1``, ``1.0`` and ``True``
+    are equal (one element of a plain set) but ``p is True`` and ``p.startswith`` tell them apart."""
+    return frozenset((type(item), item) for item in items)
+
+
 def evaluate(expr: ast.expr, env: dict[str, Any]) -> Any:
     """The value of ``expr`` when the names of ``env`` hold its values, or ``UNKNOWN``."""
     try:
@@ -314,7 +320,7 @@ def rebinding(fn: ast.FunctionDef | ast.AsyncFunctionDef, names: Iterable[str]) 
 
 
 def values_of(rebound: dict[str, list[ast.expr] | None], bound: dict[str, frozenset[Any]]) -> dict[str, frozenset[Any]]:
-    """Every value each parameter of ``bound`` may hold in its function (the values passed, and
+    """Every value (see :func:`values`) each parameter of ``bound`` may hold in its function (the values passed, and
     what the assignments to it, ``rebound`` by :func:`rebinding`, make of them); a parameter
     rebound otherwise is left out."""
     known: dict[str, frozenset[Any]] = {}
@@ -322,26 +328,26 @@ def values_of(rebound: dict[str, list[ast.expr] | None], bound: dict[str, frozen
         assigned = rebound.get(name, [])
         if assigned is None:
             continue
-        values = set(passed)
+        found = set(passed)
         for _ in range(3):  # a few rounds: ``x = x.strip()`` after ``x = x.lower()``
-            grown = set(values)
+            grown = set(found)
             for expr in assigned:
-                for value in values:
+                for _, value in found:
                     result = evaluate(expr, {name: value})
                     if result is UNKNOWN or not isinstance(result, CONSTANT_TYPES):
                         grown = set()
                         break
-                    grown.add(result)
+                    grown.add((type(result), result))
                 if not grown:
                     break
             if not grown or len(grown) > MAX_VALUES:
-                values = set()
+                found = set()
                 break
-            if grown == values:
+            if grown == found:
                 break
-            values = grown
-        if values:
-            known[name] = frozenset(values)
+            found = grown
+        if found:
+            known[name] = frozenset(found)
     return known
 
 
@@ -352,7 +358,8 @@ def _combinations(env: dict[str, frozenset[Any]], names: set[str]) -> Iterator[d
         count *= len(env[name])
     if count > MAX_COMBINATIONS:
         return None
-    return (dict(zip(used, combo)) for combo in itertools.product(*(sorted(env[n], key=repr) for n in used)))
+    return ({name: value for name, (_, value) in zip(used, combo)}
+            for combo in itertools.product(*(sorted(env[n], key=repr) for n in used)))
 
 
 def skipped(gate: Gates, env: dict[str, frozenset[Any]]) -> bool:
