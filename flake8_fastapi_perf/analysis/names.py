@@ -51,6 +51,11 @@ DEPENDS = frozenset(
 )
 
 
+#: the type of an instance of a class the tables do not know (``project:app.services.UserService``):
+#: no table entry matches it; ``BlockingIndex`` looks its methods up in the project
+PROJECT_TYPE = "project:"
+
+
 @dataclass(slots=True)
 class Callee:
     """What a call calls: an external qualified name, a method of a known type, or a local def."""
@@ -216,7 +221,12 @@ class Resolver:
                 if ref is not None:
                     return self.return_type(ref)
             return None
-        return tables.RETURNS.get(name)
+        known = tables.RETURNS.get(name)
+        if known is None and name.rpartition(".")[2][:1].isupper() and "." in name:
+            # ``UserService(db)``: an instance of a class imported from elsewhere, maybe of the
+            # project; a type no table knows (the project index resolves its methods)
+            return PROJECT_TYPE + name
+        return known
 
     def type_of(self, expr: ast.expr, fn: FunctionInfo | None) -> Type | None:
         tp = type(expr)

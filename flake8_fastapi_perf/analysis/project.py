@@ -239,6 +239,7 @@ class ProjectIndex:
         self._summaries: dict[str, TextSummary] = {}  # of texts not parsed (see _may_define)
         self._exports: dict[str, _Exports | None] = {}  # None: cannot be parsed
         self._resolved: dict[tuple[str, str], HelperRef | None] = {}
+        self._methods: dict[tuple[str, str, str], HelperRef | None] = {}
         self._facts: dict[tuple[Any, str, str], Chain | None] = {}
         #: chains of helpers under constant arguments (see ``BlockingIndex.bind``)
         self.bound_chains: dict[Any, Chain | None] = {}
@@ -498,6 +499,7 @@ class ProjectIndex:
         for other in self._live.values():
             other.indexes.clear()
         self._resolved.clear()
+        self._methods.clear()
         self._facts.clear()
         self.bound_chains.clear()
         self.function_facts.clear()
@@ -868,6 +870,42 @@ class ProjectIndex:
                 self._resolved[name] = result
             else:
                 return result
+
+    def method(self, from_path: str, class_name: str, name: str) -> HelperRef | None:
+        """The method ``name`` of the project class ``class_name`` (a dotted name as seen from
+        ``from_path``), defined there or inherited from its bases (first base first, depth
+        first: the method resolution order of single inheritance chains)."""
+        key = (from_path, class_name, name)
+        if key not in self._methods:
+            self._methods[key] = None  # a cycle of bases ends here
+            self._methods[key] = self._method(from_path, class_name, name, 0)
+        return self._methods[key]
+
+    def _method(self, from_path: str, class_name: str, name: str, depth: int) -> HelperRef | None:
+        ref = self.function(from_path, f"{class_name}.{name}")
+        if ref is not None:
+            return ref if "." in ref.qualname else None  # ``app.foo.bar``: not a method
+        located = self._locate(from_path, class_name)
+        if located is None or len(located[1]) != 1 or depth > 8:
+            return None
+        path, (cls_name,) = located
+        module = self._load(path)
+        cls = module.info.classes.get(cls_name) if module is not None else None
+        if module is None or cls is None:
+            return None
+        with self.holding(path):
+            bases = []
+            for base in cls.node.bases:
+                qualified = module.resolver.qualname(base, None)
+                if qualified is None and isinstance(base, ast.Name) and base.id in module.info.classes:
+                    qualified = f"{module.name}.{base.id}" if module.name else base.id
+                if qualified is not None:
+                    bases.append(qualified)
+        for base in bases:
+            found = self._method(path, base, name, depth + 1)
+            if found is not None:
+                return found
+        return None
 
     def _function(self, from_path: str, qualname: str) -> HelperRef | list[tuple[str, str]] | None:
         """One step of ``function``: the function, None, or the names (``(module path,

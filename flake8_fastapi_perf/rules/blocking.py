@@ -287,6 +287,10 @@ class BlockingHelper(Rule):
     are followed too (`load() -> app.services.remote.fetch() -> requests.get()`), by flake8 and
     `fastapi-perf check` alike: a file is checked as part of the files below the nearest
     directory with a `.git` or a `pyproject.toml` (a file with none is a project of its own).
+    A coroutine calling a method of an instance of a project class (`service =
+    UserService(db); service.get(user_id)`, the method defined in the class or inherited from
+    a base of any module) reaches that method's chain; deeper in a chain, a sync helper's own
+    instances are not followed.
 
     A hop that runs once per process is not one: a `@functools.cache`/`@lru_cache` function
     without parameters (settings, a client loaded on first use), and the lazy initialisation of
