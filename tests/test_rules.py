@@ -116,3 +116,25 @@ def test_messages_name_the_route(tmp_path: Path):
         "async endpoint `dynamic`",  # the path is not a literal: no label
         "async endpoint `evil` (GET /evil\\n::error::x)",  # one line, whatever the decorator holds
     ], found
+
+
+def test_fpf104_names_the_program_it_waits_for():
+    source = (
+        "import asyncio, os, subprocess\nfrom fastapi import FastAPI\napp = FastAPI()\n"
+        "@app.post('/c')\nasync def convert(cmd: list, name: str):\n"
+        "    await asyncio.sleep(0)\n"
+        "    subprocess.run(['/usr/bin/ffmpeg', '-i', name])\n"
+        "    os.system('sync && true')\n"
+        "    subprocess.run(cmd)\n"
+        "    subprocess.run(args=('C:\\\\tools\\\\conv.exe', name))\n"
+        "    subprocess.run(['`rm -rf`'])\n"
+    )
+    result = check_source(source.encode(), "app.py", Settings())
+    names = [d.message.partition(" blocks")[0] for d in result.diagnostics if d.code == "FPF104"]
+    assert names == [
+        "subprocess.run() (waiting for `ffmpeg`)",
+        "os.system() (waiting for `sync`)",
+        "subprocess.run()",
+        "subprocess.run() (waiting for `conv.exe`)",
+        "subprocess.run()",
+    ]

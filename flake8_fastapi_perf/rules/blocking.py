@@ -162,7 +162,9 @@ class BlockingSubprocess(_BlockingCall):
     Flags `subprocess.run/call/check_call/check_output`, `Popen.wait/communicate`, reading a
     `Popen`'s `stdout`/`stderr` pipe, `os.system`, `os.popen` and `os.waitpid` inside an
     `async def`. Starting a process with `subprocess.Popen(...)` is not flagged (it does not wait
-    for the child), nor is `os.waitpid(pid, os.WNOHANG)` (it returns at once).
+    for the child), nor is `os.waitpid(pid, os.WNOHANG)` (it returns at once). When the call
+    spells the program it runs, the message names it: `subprocess.run() (waiting for
+    `ffmpeg`)`.
 
     ## Why is this bad?
     Waiting for a child process blocks the thread for as long as the child runs: the event loop
@@ -408,6 +410,20 @@ DIRECT_RULES: dict[str, type[_BlockingCall]] = {
 COST = {"FPF104": 0, "FPF102": 1, "FPF105": 2, "FPF101": 3, "FPF106": 4, "FPF103": 5}
 
 
+def _program(call: ast.Call) -> str | None:
+    """The program a subprocess call runs, when its first argument spells it: ``["ffmpeg",
+    ...]`` or ``"ffmpeg -i x"`` -> ``ffmpeg`` (its last path part, printable, at most 40 characters)."""
+    arg = call.args[0] if call.args else next((kw.value for kw in call.keywords if kw.arg in ("args", "command")), None)
+    if isinstance(arg, (ast.List, ast.Tuple)) and arg.elts:
+        arg = arg.elts[0]
+    if not isinstance(arg, ast.Constant) or not isinstance(arg.value, str) or not arg.value.strip():
+        return None
+    program = arg.value.split()[0].replace("\\", "/").rsplit("/", 1)[-1]
+    if not program.isprintable() or "`" in program or len(program) > 40:
+        return None
+    return program
+
+
 def _code(item: Blocking | tuple[Chain, object]) -> str:
     return item.code if isinstance(item, Blocking) else item[0].blocking.code
 
@@ -467,7 +483,12 @@ def check(ctx: ModuleContext) -> Iterator[Diagnostic]:
         for item in found:
             if isinstance(item, Blocking):
                 rule = DIRECT_RULES[item.code]
-                yield rule.diagnostic(item.call, rule.message(item.name, where))
+                name = item.name
+                if item.code == "FPF104":
+                    program = _program(item.call)
+                    if program is not None:
+                        name = f"{name} (waiting for `{program}`)"  # what waits, when it is spelt out
+                yield rule.diagnostic(item.call, rule.message(name, where))
             else:
                 chain, call = item
                 spelled = ast.unparse(call.func) if chain.crosses(ctx.module_name) else None  # type: ignore[attr-defined]
