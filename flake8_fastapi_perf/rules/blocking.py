@@ -163,8 +163,8 @@ class BlockingSubprocess(_BlockingCall):
     `Popen`'s `stdout`/`stderr` pipe, `os.system`, `os.popen` and `os.waitpid` inside an
     `async def`. Starting a process with `subprocess.Popen(...)` is not flagged (it does not wait
     for the child), nor is `os.waitpid(pid, os.WNOHANG)` (it returns at once). When the call
-    spells the program it runs, the message names it: `subprocess.run() (waiting for
-    `ffmpeg`)`.
+    spells the program it runs, the message names it: ``subprocess.run() (waiting for
+    `ffmpeg`)``.
 
     ## Why is this bad?
     Waiting for a child process blocks the thread for as long as the child runs: the event loop
