@@ -138,3 +138,24 @@ def test_fpf104_names_the_program_it_waits_for():
         "subprocess.run() (waiting for `conv.exe`)",
         "subprocess.run()",
     ]
+
+
+def test_background_tasks_are_named_as_such():
+    """Item 2 of issue 16: the entry a coroutine runs as, in the message."""
+    source = (
+        "import time\nfrom fastapi import BackgroundTasks, FastAPI\n"
+        "from starlette.background import BackgroundTask\nfrom starlette.responses import JSONResponse\n"
+        "app = FastAPI()\n"
+        "async def send_email(to):\n    time.sleep(1)\n"
+        "async def audit(event):\n    time.sleep(1)\n"
+        "async def other(x):\n    time.sleep(1)\n"
+        "class Queue:\n    def add_task(self, f):\n        pass\n"
+        "@app.post('/signup')\n"
+        "async def signup(to: str, background_tasks: BackgroundTasks, queue: Queue):\n"
+        "    background_tasks.add_task(send_email, to)\n"
+        "    queue.add_task(other)  # not FastAPI's BackgroundTasks\n"
+        "    return JSONResponse({}, background=BackgroundTask(audit, 'signup'))\n"
+    )
+    result = check_source(source.encode(), "app.py", Settings())
+    where = sorted(d.message.partition(" in ")[2].partition(";")[0] for d in result.diagnostics)
+    assert where == ["background task `audit`", "background task `send_email`", "coroutine `other`"]

@@ -74,6 +74,7 @@ LABELS = {
     "middleware": "middleware",
     "dependency": "dependency",
     "exception_handler": "exception handler",
+    "background_task": "background task",
     "lifespan": "lifespan handler",
     "startup": "startup handler",
     "shutdown": "shutdown handler",
@@ -270,6 +271,14 @@ def _special_call(model, resolver: Resolver, call: ast.Call, fn, app_like) -> No
     if q in ROUTE_CLASSES:
         _set_role(model, _ref(resolver, _argument(call, 1, "endpoint"), fn), ROUTE_CLASSES[q])
         return
+    if q in BACKGROUND_TASK_CLASSES:  # ``BackgroundTask(send_email, to)`` (Starlette)
+        _set_role(model, _ref(resolver, _argument(call, 0, "func"), fn), "background_task")
+        return
+    if (isinstance(func, ast.Attribute) and func.attr == "add_task" and fn is not None
+            and isinstance(func.value, ast.Name) and _background_tasks(resolver, fn, func.value.id)):
+        # ``background_tasks.add_task(send_email, to)`` on a ``BackgroundTasks`` parameter
+        _set_role(model, _ref(resolver, _argument(call, 0, "func"), fn), "background_task")
+        return
     if not isinstance(func, ast.Attribute) or not app_like(func.value, fn):
         return
     if func.attr in ROUTE_METHODS:
@@ -279,6 +288,22 @@ def _special_call(model, resolver: Resolver, call: ast.Call, fn, app_like) -> No
         _set_role(model, _ref(resolver, _argument(call, 1, "func"), fn), role)
     elif func.attr == "add_exception_handler":
         _set_role(model, _ref(resolver, _argument(call, 1, "handler"), fn), "exception_handler")
+
+
+#: Starlette's one-task class (``BackgroundTasks.add_task`` is recognised on its parameter)
+BACKGROUND_TASK_CLASSES = frozenset(["starlette.background.BackgroundTask", "fastapi.background.BackgroundTask"])
+
+
+def _background_tasks(resolver: Resolver, fn: FunctionInfo, name: str) -> bool:
+    """``name`` is a parameter of ``fn`` (or of a function around it) annotated ``BackgroundTasks``."""
+    scope: FunctionInfo | None = fn
+    while scope is not None:
+        args = scope.node.args
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+            if arg.arg == name:
+                return parameter_kind(resolver, scope, arg) == "background_tasks"
+        scope = scope.parent
+    return False
 
 
 def _ref(resolver: Resolver, expr: ast.expr | None, fn: FunctionInfo | None) -> FunctionInfo | None:

@@ -41,6 +41,8 @@ SPECIAL_CALL_NAMES = frozenset(
         "add_websocket_route",
         "add_event_handler",
         "add_exception_handler",
+        "add_task",
+        "BackgroundTask",
         "add_middleware",
         "include_router",
         "FastAPI",
