@@ -159,3 +159,27 @@ def test_background_tasks_are_named_as_such():
     result = check_source(source.encode(), "app.py", Settings())
     where = sorted(d.message.partition(" in ")[2].partition(";")[0] for d in result.diagnostics)
     assert where == ["background task `audit`", "background task `send_email`", "coroutine `other`"]
+
+
+def test_a_loop_the_lifespan_spawns_is_a_lifespan_task(tmp_path: Path):
+    """It runs beside the requests for the server's life: reported, and named as such; what the
+    lifespan awaits runs once at startup: not reported."""
+    source = (
+        "import asyncio, time\nfrom contextlib import asynccontextmanager\nfrom fastapi import FastAPI\n"
+        "async def poll_forever():\n    while True:\n        time.sleep(5)\n        await asyncio.sleep(1)\n"
+        "async def warm():\n    time.sleep(1)\n"
+        "@asynccontextmanager\nasync def lifespan(app):\n"
+        "    task = asyncio.create_task(poll_forever())\n    await warm()\n    yield\n    task.cancel()\n"
+        "app = FastAPI(lifespan=lifespan)\n"
+    )
+    path = tmp_path / "app.py"
+    path.write_text(source)
+    index = ProjectIndex.build([str(path)], [str(tmp_path)])
+    with_project = check_source(source.encode(), str(path), Settings(), project=index, on_disk=True).diagnostics
+    assert [(d.line, d.message.partition(" in ")[2].partition(";")[0]) for d in with_project] == [
+        (6, "lifespan task `poll_forever`")
+    ]
+    alone = check_source(source.encode(), "app.py", Settings()).diagnostics  # stdin: no project
+    assert (6, "lifespan task `poll_forever`") in [
+        (d.line, d.message.partition(" in ")[2].partition(";")[0]) for d in alone
+    ]

@@ -75,6 +75,7 @@ LABELS = {
     "dependency": "dependency",
     "exception_handler": "exception handler",
     "background_task": "background task",
+    "lifespan_task": "lifespan task",
     "lifespan": "lifespan handler",
     "startup": "startup handler",
     "shutdown": "shutdown handler",
@@ -218,7 +219,20 @@ def build_model(module: ModuleInfo, resolver: Resolver) -> FastAPIModel:
             "send",
         ]:
             _set_role(model, call, "middleware")
+    # loops a lifespan or a startup handler spawns run beside the requests for the server's life
+    for fn in module.all_functions:
+        if model.role(fn) in ("lifespan", "startup"):
+            for call in fn.sorted_calls():
+                if resolver.qualname(call.func, fn) in TASK_SPAWNERS or (
+                        isinstance(call.func, ast.Attribute) and call.func.attr == "create_task"):
+                    spawned = call.args[0] if call.args else None
+                    if isinstance(spawned, ast.Call):
+                        _set_role(model, _ref(resolver, spawned.func, fn), "lifespan_task")
     return model
+
+
+#: calls that run a coroutine as a task of the running loop
+TASK_SPAWNERS = frozenset(["asyncio.create_task", "asyncio.ensure_future"])
 
 
 def _is_async_context_manager(resolver: Resolver, fn: FunctionInfo) -> bool:
