@@ -627,7 +627,9 @@ def run_check(args: argparse.Namespace) -> int:
         # the answer it gets in a run over the whole project
         from .workspace import scope
 
-        index_files, projects = scope(files) if files else ([], [])
+        # stdin named with --stdin-filename (an editor's buffer) is checked as part of its project too
+        named = files + [path for path, is_stdin in inputs if is_stdin and path != "-"]
+        index_files, projects = scope(named) if named else ([], [])
         known = {_norm(r) for r in roots}
         roots += [p for p in projects if _norm(p) not in known]
         run.project = ProjectIndex.build(index_files, roots=roots)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import ast
 import os
+import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import TESTDATA, expected_findings, fastapi_perf, flake8, parse_findings
+from conftest import TESTDATA, expected_findings, fastapi_perf, flake8, parse_findings, run
 
 from flake8_fastapi_perf.analysis import project as project_module
 from flake8_fastapi_perf.analysis.project import ProjectIndex
@@ -273,6 +274,12 @@ def test_one_file_alone_gets_the_answer_of_the_whole_project():
     assert any(f[3] == "FPF107" for f in whole)
     assert _same_findings(flake8("--isolated", "--select", "FPF", routes)) == whole
     assert _same_findings(fastapi_perf("check", "--no-cache", routes)) == whole
+    # an editor's buffer on stdin, named after its file: the same
+    text = (APP / "api" / "routes.py").read_text()
+    assert _same_findings(run([sys.executable, "-m", "flake8_fastapi_perf.cli", "check", "--no-cache",
+                               "--stdin-filename", routes, "-"], stdin=text)) == whole
+    assert _same_findings(run([sys.executable, "-m", "flake8", "--isolated", "--select", "FPF",
+                               "--stdin-display-name", routes, "-"], stdin=text)) == whole
 
 
 def test_flake8_and_check_agree_on_a_project(tmp_path: Path):
