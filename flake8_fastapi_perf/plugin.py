@@ -150,6 +150,6 @@ def _project_of(filename: str) -> Any:
         # and its other plugins share the process)
         project.session(own_gc=False).__enter__()
         _projects[directory] = project
-    if filename not in project:
+    if filename not in project and os.path.lexists(filename):
         return None  # a file the project's listing leaves out (excluded, .gitignore): on its own
-    return project
+    return project  # (a file not saved yet belongs to the project of its directory)

@@ -60,7 +60,8 @@ def project_files(directory: str) -> list[str] | None:
 def scope(files: Iterable[str]) -> tuple[list[str], list[str]]:
     """(every file the index of a run checking ``files`` covers, the project directories): the
     files themselves and the files of their projects.  A file its project's listing leaves out
-    (excluded, in ``.gitignore``: a vendored tree, a download) brings no project along."""
+    (excluded, in ``.gitignore``: a vendored tree, a download) brings no project along; a file
+    not on disk yet (an editor's new buffer) belongs to the project of its directory."""
     covered: dict[str, str] = {}
     for path in files:
         covered.setdefault(_key(path), path)
@@ -76,8 +77,11 @@ def scope(files: Iterable[str]) -> tuple[list[str], list[str]]:
             continue
         if project not in listings:
             listings[project] = {_key(f): f for f in project_files(project) or ()}
-        if project in projects or key not in listings[project]:
+        if project in projects:
             continue
+        if key not in listings[project] and os.path.lexists(path):
+            continue  # left out by the project's listing (excluded): on its own
+        # (a file not saved yet, an editor's new buffer named on stdin, belongs to its project)
         projects.append(project)
         for other_key, other in listings[project].items():
             covered.setdefault(other_key, other)

@@ -280,6 +280,13 @@ def test_one_file_alone_gets_the_answer_of_the_whole_project():
                                "--stdin-filename", routes, "-"], stdin=text)) == whole
     assert _same_findings(run([sys.executable, "-m", "flake8", "--isolated", "--select", "FPF",
                                "--stdin-display-name", routes, "-"], stdin=text)) == whole
+    # a new buffer not saved yet: its directory's project all the same
+    new = routes.replace("routes.py", "not_saved_yet.py")
+    assert not os.path.exists(new)
+    for args in (["-m", "flake8_fastapi_perf.cli", "check", "--no-cache", "--stdin-filename", new, "-"],
+                 ["-m", "flake8", "--isolated", "--select", "FPF", "--stdin-display-name", new, "-"]):
+        found = parse_findings(run([sys.executable, *args], stdin=text).stdout)
+        assert sorted((f[1], f[3]) for f in found) == sorted((f[1], f[3]) for f in whole), args
 
 
 def test_flake8_and_check_agree_on_a_project(tmp_path: Path):
