@@ -133,19 +133,12 @@ def check_source(source: bytes, filename: str, settings: Settings, prefilter: bo
     try:
         if project is None:
             return _check_source(source, filename, settings, prefilter, None)
-        project.update_source(filename, source, on_disk=on_disk)  # on_disk: the file's own text
-        try:
+        # on_disk: the file's own text; released also for a file skipped or not parsed (its
+        # text may go); on an exception the index forgets what it derived meanwhile
+        with project.checking(filename, source, on_disk=on_disk):
             return _check_source(source, filename, settings, prefilter, project)
-        finally:
-            project.release(filename)  # also for a file skipped or not parsed: its text may go
     except Exception as exc:  # RecursionError and MemoryError are Exceptions too
-        error = internal_error_line(filename, exc)
-        if project is not None:
-            try:
-                project.discard(filename)
-            except Exception:  # pragma: no cover - the error line is what matters now
-                pass
-        return FileResult(filename, error=error, internal=True)
+        return FileResult(filename, error=internal_error_line(filename, exc), internal=True)
 
 
 def _check_source(source: bytes, filename: str, settings: Settings, prefilter: bool,

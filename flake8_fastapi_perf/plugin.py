@@ -105,23 +105,17 @@ class Plugin:
         project = _project_of(self.filename)
         if project is None:
             return [(d.line, d.col, d.text) for d in check_tree(self.tree, settings, self.filename)]
+        # flake8's text (an editor's unsaved buffer, through --stdin-display-name, too)
         source = "".join(self.lines or ()).encode("utf-8", "surrogatepass")
-        try:
-            # flake8's text (an editor's unsaved buffer, through --stdin-display-name, too)
-            project.update_source(self.filename, source, on_disk=False)
+        with project.checking(self.filename, source):
             project.register(self.filename, self.tree, source)
             found = check_tree(self.tree, settings, self.filename, project)
-        except BaseException:
-            project.discard(self.filename)  # nothing derived from a check that stopped midway
-            raise
-        finally:
-            project.release(self.filename)
         return [(d.line, d.col, d.text) for d in found]
 
 
 #: the index of each project this process checks files of (flake8 runs its workers' files one
 #: after the other, each worker with its own): kept for the life of the process
-_projects: dict[str, Any] = {}
+_projects: dict[str, Any] = {}  # project directory -> index, or None
 
 
 def _project_of(filename: str) -> Any:
@@ -134,22 +128,20 @@ def _project_of(filename: str) -> Any:
     directory = project_directory(os.path.dirname(os.path.abspath(filename)))
     if directory is None:
         return None
-    if directory in _projects and _projects[directory] is None:
-        return None  # its files cannot be listed
-    project = _projects.get(directory)
-    if project is None:
+    if directory not in _projects:
         from .analysis.project import ProjectIndex
 
         files = project_files(directory)
-        if files is None:
-            _projects[directory] = None
-            return None
-        project = ProjectIndex.build(files, roots=[directory])
-        project.keep_sources = False  # flake8 changes no file
-        # trees kept under the budget for the files that follow, Python's GC left alone (flake8
-        # and its other plugins share the process)
-        project.session(own_gc=False).__enter__()
-        _projects[directory] = project
+        project = None if files is None else ProjectIndex.build(files, roots=[directory])
+        if project is not None:
+            project.keep_sources = False  # flake8 changes no file
+            # trees kept under the budget for the files that follow, Python's GC left alone
+            # (flake8 and its other plugins share the process)
+            project.session(own_gc=False).__enter__()
+        _projects[directory] = project  # None: its files cannot be listed
+    project = _projects[directory]
+    if project is None:
+        return None
     if filename not in project and os.path.lexists(filename):
         return None  # a file the project's listing leaves out (excluded, .gitignore): on its own
     return project  # (a file not saved yet belongs to the project of its directory)

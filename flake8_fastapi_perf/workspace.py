@@ -17,7 +17,7 @@ files (a home directory under git): listing them would cost more than it tells.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 #: what marks the directory of a project
 MARKERS = (".git", "pyproject.toml")
@@ -38,23 +38,32 @@ def project_directory(start: str, markers: tuple[str, ...] = MARKERS) -> str | N
         current = parent
 
 
+def python_files(directory: str, exclude: Sequence[str] | None = None,
+                 roots: Sequence[str] | None = None) -> list[str] | None:
+    """The ``.py`` files of the walk of ``directory`` (``fastapi-perf check``'s: ``exclude``
+    patterns, default the usual tool folders; ``.gitignore``; ``roots`` as for
+    ``iter_python_files``), or None when there are more than ``MAX_FILES``."""
+    from .discovery import DEFAULT_EXCLUDE, iter_python_files
+
+    files: list[str] = []
+    for path in iter_python_files([directory], [], exclude=DEFAULT_EXCLUDE if exclude is None else exclude,
+                                  roots=roots):
+        files.append(path)
+        if len(files) > MAX_FILES:
+            return None
+    return files
+
+
 def project_files(directory: str) -> list[str] | None:
     """The ``.py`` files of the project in ``directory`` (see the module docstring), or None
     when they cannot be listed (a configuration error, too many files)."""
     from .config import ConfigError, settings_for_directory
-    from .discovery import iter_python_files
 
     try:
         exclude = settings_for_directory(directory).exclude_patterns()
     except ConfigError:
         return None  # the checks of its files say so
-    errors: list[str] = []
-    files: list[str] = []
-    for path in iter_python_files([directory], errors, exclude=exclude, roots=[directory]):
-        files.append(path)
-        if len(files) > MAX_FILES:
-            return None
-    return files
+    return python_files(directory, exclude, roots=[directory])
 
 
 def scope(files: Iterable[str]) -> tuple[list[str], list[str]]:

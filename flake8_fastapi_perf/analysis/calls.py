@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..data import blocking as tables
 from . import constants
 from .names import PROJECT_TYPE, Callee, Resolver
-from .scope import NESTED_SCOPES, FunctionInfo, child_nodes, module_level
+from .scope import NESTED_SCOPES, FunctionInfo, child_nodes, is_static, module_level
 
 if TYPE_CHECKING:  # pragma: no cover
     from .project import ProjectIndex
@@ -350,18 +350,10 @@ _BLOCKS: dict[type, tuple[str, ...]] = {
 
 #: how deep chains under constant arguments may nest (each explores a helper again)
 MAX_BINDING_DEPTH = 8
-#: the chains under constant arguments being worked out (and "depth": how many), so that a
-#: recursion through them gives up narrowing instead of recursing without end
-_binding: dict[Any, Any] = {}
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
-
-
-def _static(fn: FunctionInfo) -> bool:
-    return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in fn.node.decorator_list)
+#: the chains under constant arguments being worked out, so that a recursion through them gives
+#: up narrowing instead of recursing without end; and how deeply ``_bind`` calls are nested
+_in_progress: set[Any] = set()
+_depth = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -590,20 +582,22 @@ class BlockingIndex:
         return None, subs
 
     # -- constant arguments ---------------------------------------------------------------------
-    def bind(self, call: ast.Call, helper: Helper, env: dict[str, frozenset[Any]] | None = None) -> Helper | Bound | None:
+    def bind(self, call: ast.Call, helper: Helper) -> Helper | Bound | None:
         """``helper`` as ``call`` calls it: itself, or a ``Bound`` helper when the constants
         ``call`` passes rule out the branches its chain goes through, or None when they rule out
         every blocking call it reaches (or it is a cache called with constants only)."""
-        return self._bind(_signature(call), helper, env)
+        return self._bind(_signature(call), helper, None)
 
     def _bind(self, signature: Signature, helper: Helper, env: dict[str, frozenset[Any]] | None) -> Helper | Bound | None:
+        """``bind`` for a call of a helper explored under ``env`` (its caller's parameters)."""
+        global _depth
         passed = _passed(signature, env)
-        if passed is None or _binding.get("depth", 0) >= MAX_BINDING_DEPTH:
+        if passed is None or _depth >= MAX_BINDING_DEPTH:
             # a call passing no constant is taken as calling the helper with any arguments: its
             # defaults alone are not tried (on litellm that cut 17 more findings, at +18% time
             # and +20 MB of peak memory)
             return helper
-        _binding["depth"] = _binding.get("depth", 0) + 1
+        _depth += 1
         try:
             if self.chain(helper) is None:
                 return helper  # blocks with no argument: nothing to rule out
@@ -614,7 +608,7 @@ class BlockingIndex:
                 return None  # a cache hit after its first call with these constants
             return self._bound_helper(signature, helper, binding, passed)
         finally:
-            _binding["depth"] -= 1
+            _depth -= 1
 
     def _binding_of(self, helper: Helper) -> _Binding | None:
         """What binding constants to ``helper``'s parameters needs from its tree, worked out
@@ -641,7 +635,7 @@ class BlockingIndex:
             fn, index = live
         else:
             fn, index = helper, self
-        with project.holding(index.path or "") if project is not None else _nothing():
+        with project.holding(index.path or "") if project is not None else nullcontext():
             binding = store[key] = index._make_binding(fn)
         return binding
 
@@ -669,7 +663,7 @@ class BlockingIndex:
         shown: Helper = project.portable_helper(fn) if project is not None else fn
         return _Binding(
             constants.Facts(fn.node, fn.sorted_calls(), gates), tuple(steps), memoized(fn, self.resolver),
-            fn.cls is not None and not _static(fn), shown, self.module_name if project is not None else None,
+            fn.cls is not None and not is_static(fn), shown, self.module_name if project is not None else None,
             (self.path, fn.qualname, fn.node.lineno, fn.node.col_offset),
         )
 
@@ -704,14 +698,14 @@ class BlockingIndex:
         memo = (self.key, *key)
         if memo in store:
             chain = store[memo]
-        elif memo in _binding:
+        elif memo in _in_progress:
             return helper  # recursion under the same constants: no narrowing
         else:
-            _binding[memo] = True
+            _in_progress.add(memo)
             try:
                 chain = self._bound_chain(binding, env)
             finally:
-                del _binding[memo]
+                _in_progress.discard(memo)
             store[memo] = self.project.portable(chain) if self.project is not None else chain
         if chain is None:
             return None
@@ -863,9 +857,8 @@ class BlockingIndex:
             edges[key] = callees
             for sub in subs:
                 if isinstance(sub, Bound):  # its chain is known: a final node
-                    bound_key = (index.path, *sub.key)
-                    final.setdefault(bound_key, sub.chain)
-                    callees.append(bound_key)
+                    final.setdefault(sub.key, sub.chain)
+                    callees.append(sub.key)
                     continue
                 if not isinstance(sub, HelperRef):  # a function of index's module
                     sub_key = id(sub) if mine else foreign_key(sub, index)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from ..data import state as state_tables
 from .names import DEPENDS, Resolver
 from .scope import ClassInfo, FunctionInfo, ModuleInfo, Scope
 
@@ -223,16 +224,12 @@ def build_model(module: ModuleInfo, resolver: Resolver) -> FastAPIModel:
     for fn in module.all_functions:
         if model.role(fn) in ("lifespan", "startup"):
             for call in fn.sorted_calls():
-                if resolver.qualname(call.func, fn) in TASK_SPAWNERS or (
+                if resolver.qualname(call.func, fn) in state_tables.TASK_SPAWNERS or (
                         isinstance(call.func, ast.Attribute) and call.func.attr == "create_task"):
                     spawned = call.args[0] if call.args else None
                     if isinstance(spawned, ast.Call):
                         _set_role(model, _ref(resolver, spawned.func, fn), "lifespan_task")
     return model
-
-
-#: calls that run a coroutine as a task of the running loop
-TASK_SPAWNERS = frozenset(["asyncio.create_task", "asyncio.ensure_future"])
 
 
 def _is_async_context_manager(resolver: Resolver, fn: FunctionInfo) -> bool:

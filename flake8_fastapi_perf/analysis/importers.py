@@ -17,8 +17,6 @@ import os
 
 #: Project markers: the directory that holds one is the top of the project.
 MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
-#: More Python files than this in a project: assume someone imports the name (keep the import).
-MAX_FILES = 20_000
 #: Files larger than this are not read (generated code, data): assume they import it.
 MAX_BYTES = 5_000_000
 
@@ -36,18 +34,12 @@ def project_directory(path: str) -> str:
 
 
 def _python_files(top: str) -> list[str] | None:
-    """The .py files of the project (the walk of ``fastapi-perf check``); None: too many."""
+    """The .py files of the project (the walk of ``fastapi-perf check``, not confined to
+    ``top`` nor to its ``exclude`` patterns: every doubt is a yes); None: too many."""
     if top not in _trees:
-        from ..discovery import iter_python_files
+        from ..workspace import python_files
 
-        found: list[str] = []
-        for file in iter_python_files([top], []):
-            found.append(file)
-            if len(found) > MAX_FILES:
-                _trees[top] = None
-                break
-        else:
-            _trees[top] = found
+        _trees[top] = python_files(top)
     return _trees[top]
 
 

@@ -507,6 +507,21 @@ class ProjectIndex:
         self._outside.clear()
         self._reachable = None
 
+    @contextmanager
+    def checking(self, filename: str, source: bytes, on_disk: bool = False) -> Iterator[ProjectIndex]:
+        """The check of ``filename`` (its text ``source``) inside this block, for every front
+        end: the index takes the text, releases the file after (see ``release``), and, when the
+        check raised, forgets what it derived meanwhile (see ``discard``)."""
+        try:
+            self.update_source(filename, source, on_disk=on_disk)
+            try:
+                yield self
+            finally:
+                self.release(filename)
+        except Exception:
+            self.discard(filename)
+            raise
+
     def release(self, filename: str) -> None:
         """The check of ``filename`` is over: drop the trees no later check needs.
 
@@ -632,16 +647,15 @@ class ProjectIndex:
         key = (asking.key, ref.path, ref.qualname)
         if key in self._facts:
             return self._facts[key], None
-        live = self._live_function(ref)
+        live = self.live(ref, asking)
         if live is None:
             return None, None
-        module, fn = live
         if ref.path != asking.path:
             self._served.add(ref.path)
         hub = (asking.key, ref.path)
         if self._parses.get(ref.path, 0) > HUB_PARSES and hub not in self._hubs_done:
             self._hubs[hub] = (asking.blocking, asking.allow)
-        return None, (fn, self._index_of(module, asking.key, asking.blocking, asking.allow))
+        return None, live
 
     def settle_hubs(self) -> None:
         """Learn the chain of every sync module-level function and method of the modules parsed
@@ -702,13 +716,10 @@ class ProjectIndex:
         must be live."""
         if chain is None or all(isinstance(h, HelperRef) for h in chain.helpers):
             return chain
-        return Chain(tuple(self._ref(h) for h in chain.helpers), chain.blocking, chain.modules)
+        return Chain(tuple(self.portable_helper(h) for h in chain.helpers), chain.blocking, chain.modules)
 
     def portable_helper(self, helper: Any) -> HelperRef:
         """``helper`` as a ``HelperRef`` (keeps no tree alive)."""
-        return self._ref(helper)
-
-    def _ref(self, helper: Any) -> HelperRef:
         if isinstance(helper, HelperRef):
             return helper
         module = self._owner.get(id(helper))

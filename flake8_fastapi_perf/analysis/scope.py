@@ -170,6 +170,11 @@ class FunctionInfo:
 Scope = Union["ModuleInfo", ClassInfo, FunctionInfo]
 
 
+def is_static(fn: FunctionInfo) -> bool:
+    """``fn`` is decorated ``@staticmethod``: called on an object, it gets no receiver."""
+    return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in fn.node.decorator_list)
+
+
 def module_level(fn: FunctionInfo) -> bool:
     """``fn`` is a module-level function or a method of a module-level class: other modules can
     name it (by qualname), and what is learnt of it can outlive its tree."""

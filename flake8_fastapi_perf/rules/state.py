@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from ..analysis.context import ModuleContext
 from ..analysis.fastapi import parameter_kind
 from ..analysis.names import DEPENDS, Resolver
-from ..analysis.scope import FunctionInfo, child_nodes
+from ..analysis.scope import FunctionInfo, child_nodes, is_static
 from ..data import state as tables
 from ..diagnostics import Diagnostic
 from . import Rule
@@ -429,10 +429,8 @@ def _parameters(fn: FunctionInfo) -> list[ast.arg]:
     """The parameters a cache keys on: ``self``/``cls`` of methods excluded."""
     args = fn.node.args
     params = [*args.posonlyargs, *args.args]
-    if fn.cls is not None and params:
-        static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in fn.node.decorator_list)
-        if not static:
-            params = params[1:]
+    if fn.cls is not None and params and not is_static(fn):
+        params = params[1:]
     params += args.kwonlyargs
     if args.vararg:
         params.append(args.vararg)
