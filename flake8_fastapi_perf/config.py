@@ -19,6 +19,10 @@ pyproject key       flake8 option                         value
 ``unserved``        (pyproject only)                      patterns of code no server runs; replaces
                                                           the default list (tests, scripts, docs...)
 ``extend-unserved`` (pyproject only)                      patterns added to the default list
+``entry-points``    (pyproject only)                      ``["pkg.mod:func", "pkg.mod:Class.method"]``
+                                                          run by a server the project does not hold
+``every-coroutine`` (pyproject only)                      true: report blocking calls in every
+                                                          coroutine, reached from an entry or not
 =================== ===================================== =========================================
 
 An unknown key or a bad value is an error that names the key and the file: a value of any wrong
@@ -50,7 +54,8 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 KNOWN_KEYS = frozenset(
     ["extend-blocking", "allow", "select", "extend-select", "ignore", "per-file-ignores", "exclude",
-     "extend-exclude", "unsafe-fixes", "output-format", "fix-max-size", "unserved", "extend-unserved"]
+     "extend-exclude", "unsafe-fixes", "output-format", "fix-max-size", "unserved", "extend-unserved",
+     "entry-points", "every-coroutine"]
 )
 OUTPUT_FORMATS = ("concise", "full", "json", "json-lines", "github", "sarif")
 #: The codes an ``extend-blocking`` entry may name: the rules that flag one blocking call.
@@ -79,6 +84,8 @@ class Settings:
     fix_max_size: int | None = None  # bytes; None: the default, 0: no limit
     unserved: tuple[str, ...] | None = None  # None: the default list (analysis.served.DEFAULT_UNSERVED)
     extend_unserved: tuple[str, ...] = ()
+    entry_points: tuple[str, ...] = ()  # "pkg.module:function" or "pkg.module:Class.method"
+    every_coroutine: bool | None = None  # None: only what the entry points reach (a library: all)
     root: str | None = None  # the directory of the pyproject.toml they came from
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
@@ -114,6 +121,8 @@ class Settings:
             fix_max_size=other.fix_max_size if other.fix_max_size is not None else self.fix_max_size,
             unserved=other.unserved if other.unserved is not None else self.unserved,
             extend_unserved=self.extend_unserved + other.extend_unserved,
+            entry_points=self.entry_points + other.entry_points,
+            every_coroutine=other.every_coroutine if other.every_coroutine is not None else self.every_coroutine,
             root=other.root or self.root,
             warnings=self.warnings + other.warnings,
         )
@@ -228,6 +237,23 @@ def _patterns(value: object, where: str) -> tuple[str, ...]:
     return tuple(v.strip().rstrip("/") for v in value if v.strip())
 
 
+_ENTRY_POINT = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)?$")
+
+
+def _entry_points(value: object, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: expected a list of \"module:function\" names, got {_got(value)}")
+    entries = tuple(v.strip() for v in value if v.strip())
+    for entry in entries:
+        if not _ENTRY_POINT.match(entry):
+            raise ConfigError(
+                f"{where}: {entry!r} is not \"pkg.module:function\" or \"pkg.module:Class.method\""
+            )
+    return entries
+
+
 def settings_from_table(table: dict, source: str, root: str | None = None) -> Settings:
     """Validate a ``[tool.fastapi-perf]`` table: an unknown key or a bad value is an error that
     names the key and the file."""
@@ -249,6 +275,9 @@ def settings_from_table(table: dict, source: str, root: str | None = None) -> Se
     if output_format is not None and output_format not in OUTPUT_FORMATS:
         got = repr(output_format) if isinstance(output_format, str) else _got(output_format)
         raise ConfigError(f"{source}: output-format: expected one of {', '.join(OUTPUT_FORMATS)}, got {got}")
+    every = table.get("every-coroutine")
+    if every is not None and not isinstance(every, bool):
+        raise ConfigError(f"{source}: every-coroutine: expected true or false, got {_got(every)}")
     fix_max_size = table.get("fix-max-size")
     if fix_max_size is not None:
         from .fileio import parse_size
@@ -271,6 +300,8 @@ def settings_from_table(table: dict, source: str, root: str | None = None) -> Se
         fix_max_size=fix_max_size,
         unserved=_patterns(table["unserved"], f"{source}: unserved") if "unserved" in table else None,
         extend_unserved=_patterns(table.get("extend-unserved", []), f"{source}: extend-unserved"),
+        entry_points=_entry_points(table.get("entry-points", []), f"{source}: entry-points"),
+        every_coroutine=every,
         root=root,
     )
 

@@ -105,8 +105,17 @@ class Plugin:
         project = _project_of(self.filename)
         if project is None:
             return [(d.line, d.col, d.text) for d in check_tree(self.tree, settings, self.filename)]
-        # flake8's text (an editor's unsaved buffer, through --stdin-display-name, too)
-        source = "".join(self.lines or ()).encode("utf-8", "surrogatepass")
+        # flake8's text (an editor's unsaved buffer, through --stdin-display-name, too); a
+        # caller that gives no lines (flake8 always does) gets the file's text
+        if self.lines is None:
+            source = ast.unparse(self.tree).encode("utf-8", "surrogatepass")
+            try:
+                with open(self.filename, "rb") as fh:
+                    source = fh.read()
+            except OSError:
+                pass
+        else:
+            source = "".join(self.lines).encode("utf-8", "surrogatepass")
         with project.checking(self.filename, source):
             project.register(self.filename, self.tree, source)
             found = check_tree(self.tree, settings, self.filename, project)

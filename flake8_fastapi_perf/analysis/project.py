@@ -73,6 +73,7 @@ from typing import TYPE_CHECKING, Any
 from .calls import BlockingIndex, Chain, HelperRef
 from .fastapi import APP_CLASSES, OUTSIDE_REQUESTS, FastAPIModel, build_model
 from .names import Resolver
+from .reach import Reach, is_entry, outermost
 from .served import runner_argument, runs_elsewhere, unserved
 from .scope import FunctionInfo, ModuleInfo, child_nodes, module_level
 from .text import TextSummary, import_statements
@@ -83,6 +84,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .context import ModuleContext
 
 #: Codes dropped inside coroutines that only run at startup/shutdown.
+#: Longer dotted names are no one's (see ``_function``).
+MAX_DOTS = 40
 BLOCKING_CODES = frozenset(["FPF101", "FPF102", "FPF103", "FPF104", "FPF105", "FPF106", "FPF107"])
 #: Awaiting one of these on a coroutine call awaits the coroutine.
 AWAIT_WRAPPERS = frozenset(["asyncio.gather", "asyncio.wait_for", "asyncio.shield"])
@@ -247,6 +250,9 @@ class ProjectIndex:
         self.function_facts: dict[tuple[str | None, str, int, int], Any] = {}
         self._reachable: set[tuple[str, str]] | None = None
         self._outside: dict[tuple[str, str], bool] = {}
+        self._entry_reach: Reach | None = None  # see reach()
+        self._entry_reach_done = False
+        self._entry_reach_extra: frozenset[str] = frozenset()  # unsaved buffers it knew
         #: the settings of the files checked (for the ``unserved`` patterns)
         self.settings: Settings | None = None
         self._checked: set[str] = set()
@@ -506,6 +512,8 @@ class ProjectIndex:
         self._hubs_done.clear()  # their chains are forgotten too
         self._outside.clear()
         self._reachable = None
+        self._entry_reach = None
+        self._entry_reach_done = False
 
     @contextmanager
     def checking(self, filename: str, source: bytes, on_disk: bool = False) -> Iterator[ProjectIndex]:
@@ -921,6 +929,11 @@ class ProjectIndex:
     def _function(self, from_path: str, qualname: str) -> HelperRef | list[tuple[str, str]] | None:
         """One step of ``function``: the function, None, or the names (``(module path,
         dotted name)``) it may refer to, to try in turn."""
+        if qualname.count(".") > MAX_DOTS:
+            # a star import of a module the project does not hold as source (a compiled
+            # ``pkg/encoding.so`` under ``from pkg.encoding import *`` in ``pkg/__init__.py``)
+            # names the package again: each step would make the name one part longer
+            return None
         located = self._locate(from_path, qualname)
         if located is None:
             return None
@@ -959,7 +972,15 @@ class ProjectIndex:
                 is_async, is_generator = binding[1][rest[1]]
                 return HelperRef(path, self.module_name(path), f"{first}.{rest[1]}", is_async, is_generator)
             return None
-        return [(path, _join(base, rest)) for base in exports.stars] or None
+        return [(path, _join(base, rest)) for base in exports.stars if self._is_module(path, base)] or None
+
+    def _is_module(self, from_path: str, name: str) -> bool:
+        """The dotted module name ``name`` (as imported in ``from_path``) is a project module
+        itself, not a name inside one: ``from pkg.encoding import *`` in ``pkg/__init__.py``,
+        with ``encoding`` a compiled module, would name ``pkg`` again, and every step through
+        it would make the name one part longer (2 M path joins for 63 names on aim)."""
+        located = self._locate(from_path, name)
+        return located is not None and not located[1]
 
     def _summary(self, path: str) -> TextSummary:
         """What the text of the unparsed module ``path`` may bind (kept until it is parsed)."""
@@ -1369,18 +1390,45 @@ class ProjectIndex:
             and self.model(module).role(fn) is None
         )
 
+    def reach(self) -> Reach | None:
+        """What the project's entry points reach (``analysis.reach``), computed once; None
+        when every coroutine is to be reported: a project without entry points (a library),
+        or the ``every-coroutine`` setting."""
+        extra = frozenset(p for p in self._unsaved if p not in self._files)
+        if not self._entry_reach_done or extra != self._entry_reach_extra:
+            # (again when a buffer not saved yet comes: its routes are entry points too)
+            self._entry_reach_done = True
+            self._entry_reach_extra = extra
+            self._entry_reach = None
+            if self.settings is None or not self.settings.every_coroutine:
+                reach = Reach(self, self.settings).compute()
+                self._entry_reach = reach if reach.entries else None
+        return self._entry_reach
+
     def drop_outside_requests(self, ctx: ModuleContext, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-        """``diagnostics`` without the FPF101-FPF107 findings inside module-level coroutines that
-        only run at startup/shutdown (see :meth:`outside_requests`)."""
+        """``diagnostics`` without the FPF101-FPF107 findings inside functions no entry point
+        reaches (see :meth:`reach`) and inside module-level coroutines that only run at
+        startup/shutdown (see :meth:`outside_requests`)."""
         relevant = [d for d in diagnostics if d.code in BLOCKING_CODES]
         if not relevant or ctx.path is None:
             return diagnostics
         if self.settings is None:
             self.settings = ctx.settings
         dropped: set[int] = set()
+        module = self._live.get(ctx.path)
         for d, fn in _innermost_functions(ctx.module.all_functions, relevant):
-            if fn is not None and self._candidate(ctx.path, fn):
+            if fn is None:
+                continue
+            # in an entry point itself (a route, a dependency...): reached, whatever the rest of
+            # the project holds, with no need to walk it
+            if module is None or not is_entry(module, self.model(module), outermost(fn)):
                 self.project_wide.add(ctx.path)  # the answer depends on every file (the cache)
+                reach = self.reach()
+                if reach is not None and not reach.reaches(ctx.path, fn):
+                    dropped.add(id(d))
+                    continue
+            if self._candidate(ctx.path, fn):
+                self.project_wide.add(ctx.path)
                 if self.outside_requests(ctx.path, fn):
                     dropped.add(id(d))
         if not dropped:

@@ -310,6 +310,12 @@ class BlockingHelper(Rule):
     cannot be computed never rules a call out. A `@functools.cache`/`@lru_cache` function
     called with constants only is not a hop either: it runs once per process for them.
 
+    Like FPF101-FPF106, it is reported only in code an entry point of the project reaches
+    (routes, dependencies, middleware, handlers, background and lifespan tasks, app factories,
+    and what they name: README, "Configuration"): a coroutine only a CLI, a worker, a notebook
+    kernel on its own loop, or nothing at all runs is not the server's. A project without
+    entry points (a library) gets every coroutine checked; so does `every-coroutine = true`.
+
     ## Why is this bad?
     The helper runs on the event loop like any other code of the coroutine, so its blocking call
     stalls the loop just as if it were written inline. Generic linters only see direct calls.

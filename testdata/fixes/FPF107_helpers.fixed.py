@@ -49,3 +49,8 @@ async def offloaded(url: str):
     await asyncio.sleep(0)
     done = await run_in_threadpool(load_remote, url)
     return pure(done)
+
+
+# What the server runs besides the routes (a registry of handlers): reached from an
+# entry point, so served and fixed.
+SERVED = [Repository]

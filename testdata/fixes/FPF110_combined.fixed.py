@@ -28,3 +28,8 @@ def report(url: str):
 async def refresh(url: str):
     await run_in_threadpool(os.makedirs, "/tmp/cache", exist_ok=True)
     return await run_in_threadpool(load, url)
+
+
+# What the server runs besides the routes (a registry of handlers): reached from an
+# entry point, so served and fixed.
+SERVED = [refresh]

@@ -27,3 +27,8 @@ async def report(url: str):
 async def refresh(url: str):
     os.makedirs("/tmp/cache", exist_ok=True)
     return load(url)
+
+
+# What the server runs besides the routes (a registry of handlers): reached from an
+# entry point, so served and fixed.
+SERVED = [refresh]

@@ -123,3 +123,8 @@ class AsyncService:
 
     async def get(self, url):
         return await self.client.get(url)  # awaited: an async client
+
+
+# What the server runs besides the routes (a registry of handlers): the functions and
+# classes named here are reached from an entry point, so their coroutines are served.
+SERVED = [notify, probe, probe_switched_back, probe_rebound]

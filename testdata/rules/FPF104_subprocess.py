@@ -90,3 +90,8 @@ async def reap(pid: int):
 @app.post("/convert-sync")
 def convert_sync(name: str):
     subprocess.run(["ffmpeg", "-i", name], check=True)
+
+
+# What the server runs besides the routes (a registry of handlers): the functions and
+# classes named here are reached from an entry point, so their coroutines are served.
+SERVED = [Server]

@@ -289,3 +289,8 @@ async def uses_locales():
     await asyncio.sleep(0)
     load_locales()
     closure_cache()  # error: FPF107
+
+
+# What the server runs besides the routes (a registry of handlers): the functions and
+# classes named here are reached from an entry point, so their coroutines are served.
+SERVED = [Repository, _Service]

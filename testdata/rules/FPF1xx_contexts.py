@@ -143,3 +143,8 @@ async def download_on_the_loop(name: str):
 async def wrong_offload():
     # the call runs on the loop before run_in_threadpool ever sees it
     await asyncio.to_thread(requests.get("https://example.com").json)  # error: FPF102
+
+
+# What the server runs besides the routes (a registry of handlers): the functions and
+# classes named here are reached from an entry point, so their coroutines are served.
+SERVED = [Client]

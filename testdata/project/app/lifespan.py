@@ -12,5 +12,5 @@ async def lifespan(app):
 
 @asynccontextmanager
 async def audit_log(path):
-    with open(path) as fh:  # error: FPF103
+    with open(path) as fh:  # used by nothing: no entry point reaches it (not reported)
         yield fh

@@ -6,10 +6,12 @@ from . import config
 from .api.routes import router
 from .config import init_db, warm_cache
 from .lifespan import lifespan
+from .reach.routes import router as reach_router
 
 app = FastAPI(lifespan=lifespan)
 TASKS = set()
 app.include_router(router)
+app.include_router(reach_router)
 
 
 @app.on_event("startup")

@@ -1,0 +1,483 @@
+"""What the server may run: the functions reached from the project's entry points.
+
+An *entry point* is a function FastAPI or Starlette runs while it serves (a FastAPI role of
+``fastapi.build_model``: path operations, websockets, dependencies, middleware, exception
+handlers, background tasks, lifespan tasks, and the lifespan itself, whose objects live on),
+a function that builds an app or starts a server (``FastAPI(...)``, ``Starlette(routes=...)``,
+``uvicorn.run``/``uvicorn.Server``: an app factory, a bootstrap), in a file some server runs
+(not a test, script or docs example: ``served.unserved``), plus the ``entry-points`` the
+settings name.  From there the reach follows *references*, not only calls: a function named
+anywhere in reached code (called, passed as a callback, stored in a registry, in an
+annotation) is reached; a project class named there is *live*, and every method of a live
+class is reached (an instance's methods are called through receivers whose type is seldom
+known; a parameter annotated with the class says the function handles its instances), as is
+every project class derived from a live one (plugins loaded by name subclass a base the
+server names, also under an alias: ``import Base as _Base``).  The module of anything
+reached runs its top-level code (registrations, singletons), and a function decorated there
+by a method (``@sio.on("x")``, ``@registry.register``) is reached too.
+
+What is not followed: the target of a thread or process (``Thread(target=f)``,
+``Process(target=f)``, ``executor.submit(f)``, ``to_thread(f)``, ``run_in_threadpool(f)``):
+it runs off the event loop, and the coroutines it starts run on loops of their own; and the
+coroutine ``asyncio.run(f())`` / ``loop.run_until_complete(f())`` runs (a loop of its own).
+
+Each module is read once into a ``_Summary`` (its references per function and class, no
+tree), so the walk parses a module at most once.  A project without any entry point (a
+library, an SDK) has no reach: every coroutine is reported, as with the ``every-coroutine``
+setting.  The reach is over-approximated on purpose (any method of a live class, any
+reference): what it leaves out is code no entry point names, directly or through a project
+class: a CLI's, a worker's, a client SDK's, a notebook kernel's running in a process or on a
+loop of its own.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from typing import TYPE_CHECKING
+
+from .fastapi import APP_CLASSES, FastAPIModel
+from .scope import ClassInfo, FunctionInfo
+from .served import runner_argument, runs_elsewhere, unserved
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..config import Settings
+    from .project import ProjectIndex, _Module
+
+#: Calls whose function arguments run off the event loop (a thread, a process, a pool).
+OFFLOADERS = frozenset([
+    "threading.Thread",
+    "threading.Timer",
+    "multiprocessing.Process",
+    "multiprocessing.context.Process",
+    "asyncio.to_thread",
+    "starlette.concurrency.run_in_threadpool",
+    "fastapi.concurrency.run_in_threadpool",
+    "anyio.to_thread.run_sync",
+    "anyio.to_process.run_sync",
+])
+#: Methods whose function arguments run off the event loop (``executor.submit(f)``).
+OFFLOAD_METHODS = frozenset(["submit", "run_in_executor", "apply_async", "map"])
+#: Decorators that only wrap a function: being decorated by them registers it nowhere.
+WRAPPERS = frozenset(["property", "staticmethod", "classmethod", "setter", "getter", "deleter",
+                      "cached_property", "abstractmethod", "overload", "override", "wraps", "partial",
+                      "contextmanager", "asynccontextmanager", "lru_cache", "cache", "cached",
+                      "singledispatch", "singledispatchmethod", "total_ordering", "deprecated",
+                      "validate_call", "validate_arguments", "retry", "timeout", "traced", "trace",
+                      "observe", "instrument", "measure", "timed", "log_calls", "fixture", "mark"])
+#: Calls that start an ASGI server: the function making one builds what the server keeps.
+SERVER_RUNNERS = frozenset([
+    "uvicorn.run", "uvicorn.Server", "uvicorn.Config", "uvicorn.main.run", "uvicorn.server.Server",
+    "uvicorn.config.Config", "hypercorn.asyncio.serve", "hypercorn.trio.serve", "granian.Granian",
+    "granian.server.Granian",
+])
+#: Text a module holding an entry point has (``build_model`` needs an import of FastAPI or
+#: Starlette, or a coroutine named like a lifespan; a server bootstrap imports its server).
+_ENTRY_TEXT = re.compile(rb"(?:^|[\s;])(?:from|import)[ \t]+(?:fastapi|starlette|uvicorn|hypercorn|granian)"
+                         rb"|async[ \t]+def[ \t]+\w*lifespan",
+                         re.MULTILINE | re.IGNORECASE)
+_CLASS_LINE = re.compile(rb"^[ \t]*class[ \t]+\w+[ \t]*\(([^)]*)\)", re.MULTILINE)
+_IDENT = re.compile(rb"[A-Za-z_]\w*")
+_ALIAS = re.compile(rb"\b([A-Za-z_]\w*)[ \t]+as[ \t]+([A-Za-z_]\w*)")
+
+Key = tuple[str, str]  # (normalised path, qualname)
+
+
+class Reach:
+    """The functions and classes reached from the entry points of ``index``'s project."""
+
+    def __init__(self, index: ProjectIndex, settings: Settings | None) -> None:
+        self.index = index
+        self.settings = settings
+        self.functions: set[Key] = set()  # (path, "f" or "Class.method")
+        self.classes: set[Key] = set()  # live (path, "Class")
+        self.modules: set[str] = set()  # modules whose top-level code runs
+        self.entries = 0
+        self._todo: list[tuple[str, str, str]] = []  # (kind, path, name)
+        self._class_refs: dict[tuple[str, str], Key | None] = {}
+        self._subclass_files: dict[bytes, list[str]] | None = None
+        self._searched: set[Key] = set()
+        self._summaries: dict[str, _Summary | None] = {}
+        self._targets: dict[tuple[str, str], tuple[tuple[str, str, str], ...]] = {}
+
+    # -- the answer ---------------------------------------------------------------------------
+    def reaches(self, path: str, fn: FunctionInfo) -> bool:
+        """``fn`` (of the module ``path``) may run on the server: its outermost function (a
+        nested def runs when that does) is reached, or is a method of a live class."""
+        top = outermost(fn)
+        if (path, top.qualname) in self.functions:
+            return True
+        return top.cls is not None and (path, top.cls.name) in self.classes
+
+    # -- the walk -----------------------------------------------------------------------------
+    def compute(self) -> Reach:
+        index = self.index
+        unsaved = [p for p in index._unsaved if p not in index._files]  # buffers not saved yet
+        for path in [*index._files, *unsaved]:
+            if self._unserved(path):
+                continue
+            source = index._source(path)
+            if source is None or not _ENTRY_TEXT.search(source):
+                index._shed(path)
+                continue
+            module = index._load(path)
+            if module is None:
+                continue
+            model = index.model(module)
+            found = False
+            for fn in module.info.all_functions:
+                if not is_entry(module, model, fn):
+                    continue
+                found = True
+                self._queue("fn", path, outermost(fn).qualname)
+            if found:
+                self._queue("module", path, "")
+                self._summary(path)  # while the tree is here
+            index.trim()
+        for entry in (self.settings.entry_points if self.settings is not None else ()):
+            self._configured(entry)
+        self.entries = len(self._todo)
+        while self._todo:
+            self._drain()
+            self._subclasses()
+        # what the walk needed goes: only the answer stays
+        self._summaries.clear()
+        self._targets.clear()
+        self._class_refs.clear()
+        self._subclass_files = None
+        return self
+
+    def _configured(self, entry: str) -> None:
+        """``pkg.module:function`` or ``pkg.module:Class.method`` (``:Class``: all its methods)."""
+        module_name, _, qualname = entry.partition(":")
+        for path in self.index._files:
+            if self.index.module_name(path) == module_name:
+                first, _, rest = qualname.partition(".")
+                if rest or not qualname:
+                    self._queue("fn", path, qualname) if qualname else self._queue("module", path, "")
+                    self._queue("module", path, "")
+                else:
+                    self._queue("fn", path, first)
+                    self._queue("class", path, first)
+                    self._queue("module", path, "")
+                return
+
+    def _unserved(self, path: str) -> bool:
+        return self.settings is not None and unserved(self.index._files.get(path, path), self.settings)
+
+    def _queue(self, kind: str, path: str, name: str) -> None:
+        if kind == "fn":
+            if (path, name) in self.functions:
+                return
+            self.functions.add((path, name))
+        elif kind == "class":
+            if (path, name) in self.classes:
+                return
+            self.classes.add((path, name))
+        else:
+            if path in self.modules:
+                return
+            self.modules.add(path)
+        self._todo.append((kind, path, name))
+
+    def _drain(self) -> None:
+        while self._todo:
+            kind, path, name = self._todo.pop()
+            if self._unserved(path):
+                continue  # a test's helpers are no server's
+            summary = self._summary(path)
+            if summary is None:
+                continue
+            if kind == "fn":
+                refs = summary.functions.get(name)
+                if refs is not None:
+                    self._queue("module", path, "")
+                    self._follow(path, refs)
+            elif kind == "class":
+                found = summary.classes.get(name)
+                if found is not None:
+                    self._queue("module", path, "")
+                    methods, refs = found
+                    for method in methods:
+                        self._queue("fn", path, f"{name}.{method}")
+                    self._follow(path, refs)
+            else:
+                self._follow(path, summary.top)
+                for registered in summary.registered:
+                    self._queue("fn", path, registered)
+
+    def _follow(self, path: str, refs: tuple[str, ...]) -> None:
+        for ref in refs:
+            key = (path, ref)
+            targets = self._targets.get(key)
+            if targets is None:
+                targets = self._targets[key] = self._resolve(path, ref)
+            for target in targets:
+                self._queue(*target)
+
+    def _resolve(self, path: str, ref: str) -> tuple[tuple[str, str, str], ...]:
+        """What a reference of a summary (``f:name``, ``c:name``: of the module itself;
+        ``q:dotted.name``: through its imports) is in the project."""
+        kind, name = ref[0], ref[2:]
+        if kind == "f":
+            return (("fn", path, name),)
+        if kind == "c":
+            return (("class", path, name),)
+        if name.partition(".")[0] not in self.index._stems and not name.startswith("."):
+            return ()  # no project module has that name
+        found = self.index.function(path, name)
+        if found is not None:
+            return (("fn", found.path, found.qualname),)
+        cls = self._class(path, name, 0)
+        if cls is not None:
+            return (("class", *cls),)
+        located = self.index._locate(path, name)
+        if located is not None:
+            return (("module", located[0], ""),)
+        return ()
+
+    def _summary(self, path: str) -> _Summary | None:
+        """What the reach needs of the module ``path`` (parsed once for all its functions)."""
+        if path in self._summaries:
+            return self._summaries[path]
+        index = self.index
+        module = index._load(path)
+        summary = None
+        if module is not None:
+            with index.holding(path):
+                summary = _summarize(self, module)
+            index.trim()
+        self._summaries[path] = summary
+        return summary
+
+    def _runs_elsewhere(self, module: _Module, call: ast.Call, fn: FunctionInfo | None) -> bool:
+        """The functions ``call`` is handed run off this loop: a thread, a process, a loop of
+        their own."""
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in OFFLOAD_METHODS:
+            return True
+        if runner_argument(call, module.resolver, fn) is not None:
+            return True
+        return module.resolver.qualname(func, fn) in OFFLOADERS
+
+    def refs(self, module: _Module, nodes: list[ast.AST], fn: FunctionInfo | None,
+             functions: dict[int, FunctionInfo]) -> tuple[str, ...]:
+        """The names the code of ``nodes`` (in ``fn``, or at the top level) refers to, as
+        references (see ``_resolve``)."""
+        resolver = module.resolver
+        info = module.info
+        found: dict[str, None] = {}
+        stack: list[tuple[ast.AST, FunctionInfo | None]] = [(n, fn) for n in nodes]
+        while stack:
+            item, scope = stack.pop()
+            tp = type(item)
+            if tp is ast.Name or tp is ast.Attribute:
+                if isinstance(item.ctx, ast.Load):  # type: ignore[attr-defined]
+                    ref = _ref(resolver, info, item, scope)  # type: ignore[arg-type]
+                    if ref is not None:
+                        found[ref] = None
+                if tp is ast.Attribute:
+                    stack.append((item.value, scope))  # type: ignore[attr-defined]
+                continue
+            if tp is ast.Call:
+                call: ast.Call = item  # type: ignore[assignment]
+                stack.append((call.func, scope))
+                if (call.args or call.keywords) and self._runs_elsewhere(module, call, scope):
+                    continue
+                stack.extend((a, scope) for a in call.args)
+                stack.extend((k.value, scope) for k in call.keywords)
+                continue
+            if tp is ast.FunctionDef or tp is ast.AsyncFunctionDef or tp is ast.Lambda:
+                inner = functions.get(id(item))
+                args: ast.arguments = item.args  # type: ignore[attr-defined]
+                stack.extend((d, scope) for d in getattr(item, "decorator_list", ()))
+                stack.extend((d, scope) for d in args.defaults)
+                stack.extend((d, scope) for d in args.kw_defaults if d is not None)
+                for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+                    if a is not None and a.annotation is not None:
+                        stack.append((a.annotation, scope))
+                returns = getattr(item, "returns", None)
+                if returns is not None:
+                    stack.append((returns, scope))
+                body = item.body  # type: ignore[attr-defined]
+                if tp is ast.Lambda:
+                    stack.append((body, scope))
+                else:
+                    stack.extend((s, inner or scope) for s in body)
+                continue
+            stack.extend((child, scope) for child in ast.iter_child_nodes(item))
+        return tuple(map(sys.intern, found))
+
+    def _class(self, from_path: str, q: str, depth: int) -> Key | None:
+        """The project class the dotted name ``q`` of ``from_path`` is, through re-exports."""
+        key = (from_path, q)
+        if key in self._class_refs:
+            return self._class_refs[key]
+        self._class_refs[key] = None
+        located = self.index._locate(from_path, q)
+        found: Key | None = None
+        if located is not None and len(located[1]) == 1 and depth < 12:
+            path, (name,) = located
+            exports = self.index._exports_of(path)
+            binding = exports.names.get(name) if exports is not None else None
+            if type(binding) is tuple and binding[0] == "class":
+                found = (path, name)
+            elif type(binding) is str:
+                found = self._class(path, binding, depth + 1)
+            elif binding is None and exports is not None:
+                for base in exports.stars:
+                    found = self._class(path, f"{base}.{name}" if base.strip(".") else f"{base}{name}", depth + 1)
+                    if found is not None:
+                        break
+        self._class_refs[key] = found
+        return found
+
+    def _subclasses(self) -> None:
+        """Queue the project classes derived from a live class (found by the names of their
+        bases in the text, then resolved)."""
+        index = self.index
+        if self._subclass_files is None:
+            files: dict[bytes, list[str]] = {}
+            for path in index._files:
+                source = index._source(path)
+                if source is not None and b"class" in source:
+                    aliases: dict[bytes, list[bytes]] | None = None
+                    for m in _CLASS_LINE.finditer(source):
+                        for ident in set(_IDENT.findall(m.group(1))):
+                            files.setdefault(ident, []).append(path)
+                            if aliases is None:  # ``import Base as _Base``: the base is Base
+                                aliases = {}
+                                for a in _ALIAS.finditer(source):
+                                    aliases.setdefault(a.group(2), []).append(a.group(1))
+                            for original in aliases.get(ident, ()):
+                                files.setdefault(original, []).append(path)
+                index._shed(path)
+            self._subclass_files = files
+        for path, name in list(self.classes):
+            if (path, name) in self._searched:
+                continue
+            self._searched.add((path, name))
+            for candidate in dict.fromkeys(self._subclass_files.get(name.encode(), ())):
+                if self._unserved(candidate):
+                    continue
+                summary = self._summary(candidate)
+                if summary is None:
+                    continue
+                for cls, bases in summary.bases.items():
+                    if (candidate, cls) in self.classes:
+                        continue
+                    for ref in bases:
+                        key = (candidate, ref)
+                        targets = self._targets.get(key)
+                        if targets is None:
+                            targets = self._targets[key] = self._resolve(candidate, ref)
+                        if ("class", path, name) in targets:
+                            self._queue("class", candidate, cls)
+                            break
+
+
+class _Summary:
+    """What the reach needs of a module, without its tree: the references of each function
+    (nested ones included in their outermost), of each class (body and bases) and of the
+    top-level code, the names of the functions a decorator registers, each class's bases."""
+
+    __slots__ = ("bases", "classes", "functions", "registered", "top")
+
+    def __init__(self) -> None:
+        self.functions: dict[str, tuple[str, ...]] = {}
+        self.classes: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self.top: tuple[str, ...] = ()
+        self.registered: tuple[str, ...] = ()
+        self.bases: dict[str, tuple[str, ...]] = {}
+
+
+def _summarize(reach: Reach, module: _Module) -> _Summary:
+    info = module.info
+    functions = {id(f.node): f for f in info.all_functions}
+    summary = _Summary()
+    for name, fn in info.functions.items():
+        summary.functions[name] = reach.refs(module, [fn.node], None, functions)
+    for name, cls in info.classes.items():
+        for method, fn in cls.methods.items():
+            summary.functions[f"{name}.{method}"] = reach.refs(module, [fn.node], None, functions)
+        body = [s for s in cls.node.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        bases = reach.refs(module, list(cls.node.bases), None, functions)
+        summary.classes[name] = (tuple(cls.methods), reach.refs(module, body, None, functions) + bases)
+        summary.bases[name] = bases
+    top: list[ast.AST] = []
+    registered = []
+    for stmt in info.tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            top.extend(stmt.decorator_list)
+            if not isinstance(stmt, ast.ClassDef) and any(_registers(d) for d in stmt.decorator_list):
+                registered.append(stmt.name)
+        else:
+            top.append(stmt)
+    summary.top = reach.refs(module, top, None, functions)
+    summary.registered = tuple(registered)
+    return summary
+
+
+def _ref(resolver, info, expr: ast.Name | ast.Attribute, fn: FunctionInfo | None) -> str | None:  # type: ignore[no-untyped-def]
+    """A reference (see ``Reach._resolve``) for the name ``expr``, or None."""
+    if isinstance(expr, ast.Name):
+        name = expr.id
+        if resolver.is_bound_locally(name, fn):
+            return None
+        if name in info.imports:
+            return "q:" + info.imports[name]
+        if name in info.functions:
+            return "f:" + name
+        if name in info.classes:
+            return "c:" + name
+        return None
+    q = resolver.qualname(expr, fn)
+    return None if q is None else "q:" + q
+
+
+def outermost(fn: FunctionInfo) -> FunctionInfo:
+    """The module-level function, or method of a module-level class, ``fn`` is (in)."""
+    while True:
+        while fn.parent is not None:
+            fn = fn.parent
+        cls: ClassInfo | None = fn.cls
+        if cls is not None and isinstance(cls.parent, FunctionInfo):
+            fn = cls.parent
+            continue
+        return fn
+
+
+def is_entry(module: _Module, model: FastAPIModel, fn: FunctionInfo) -> bool:
+    """``fn`` (of ``module``, a served file) is an entry point: a FastAPI role but startup and
+    shutdown (their code runs once; the lifespan's objects live on), an app factory or a
+    server bootstrap; not a CLI command's or a job's."""
+    role = model.role(fn)
+    if role is None:
+        if not _serves(module, fn):
+            return False
+    elif role in ("startup", "shutdown"):
+        return False
+    return not runs_elsewhere(fn, module.info, module.resolver)
+
+
+def _serves(module: _Module, fn: FunctionInfo) -> bool:
+    """``fn`` builds an app (``FastAPI(...)``, ``Starlette(routes=[...])``: an app factory) or
+    starts an ASGI server (``uvicorn.run(app)``, ``uvicorn.Server(config)``): the routes it
+    adds are served, and the objects it builds (a session manager, the language servers or
+    the repository it hands the app) live as long as the server, like a lifespan's."""
+    resolver = module.resolver
+    for call in fn.calls:
+        q = resolver.qualname(call.func, fn)
+        if q in SERVER_RUNNERS or q in APP_CLASSES:
+            return True
+    return False
+
+
+def _registers(decorator: ast.expr) -> bool:
+    """``decorator`` is a method of an object or module (``@sio.on("x")``,
+    ``@registry.register``, ``@cl.on_message``): it may register the function for a later
+    call.  Plain functions (``@retry``) and the well-known wrappers (``@functools.wraps``,
+    ``@contextlib.asynccontextmanager``, ``@x.setter``) only wrap it."""
+    func = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return isinstance(func, ast.Attribute) and func.attr not in WRAPPERS

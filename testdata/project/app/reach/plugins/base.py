@@ -1,0 +1,6 @@
+"""The base class of the plugins the server loads by name."""
+
+
+class Plugin:
+    async def run(self):
+        raise NotImplementedError

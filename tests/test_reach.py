@@ -1,0 +1,139 @@
+"""Reach (analysis/reach.py): blocking calls are reported where an entry point reaches them.
+
+testdata/project/app/reach/ holds the cases, annotated like the rest of the project: a kernel on
+a loop of its own in a thread, a client SDK and a script's coroutine stay silent; a plugin
+loaded by name (a subclass of a class the server names), a handler registered by a decorator
+and an object the lifespan builds are served."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from conftest import TESTDATA
+
+from flake8_fastapi_perf.analysis.project import ProjectIndex
+from flake8_fastapi_perf.checker import check_source
+from flake8_fastapi_perf.config import ConfigError, Settings, settings_from_table
+
+PROJECT = TESTDATA / "project"
+FILES = sorted(PROJECT.rglob("*.py"))
+REACH = PROJECT / "app" / "reach"
+SILENT = {  # (file, line) the entry points do not reach
+    ("kernel.py", 9),  # Kernel.run_cell: asyncio.run in a thread's target
+    ("client.py", 10),  # Client.fetch: no entry point names Client
+    ("client.py", 14),  # export_all: run by a script through asyncio.run
+}
+
+
+def _findings(settings: Settings, files=FILES) -> set[tuple[str, int]]:
+    index = ProjectIndex.build([str(f) for f in files], [str(PROJECT)])
+    found = set()
+    with index.session():
+        for path in files:
+            result = check_source(path.read_bytes(), str(path), settings, project=index, on_disk=True)
+            assert result.error is None
+            if path.parent == REACH:
+                found.update((path.name, d.line) for d in result.diagnostics)
+    return found
+
+
+def test_what_no_entry_point_reaches_is_silent():
+    found = _findings(Settings())
+    assert not found & SILENT
+    assert {("registry.py", 20), ("state.py", 8)} <= found
+
+
+def test_a_plugin_loaded_by_name_is_served_through_its_base():
+    index = ProjectIndex.build([str(f) for f in FILES], [str(PROJECT)])
+    path = REACH / "plugins" / "resize.py"
+    with index.session():
+        result = check_source(path.read_bytes(), str(path), Settings(), project=index, on_disk=True)
+    assert [d.line for d in result.diagnostics] == [10]
+
+
+def test_every_coroutine_setting_reports_them_all():
+    found = _findings(Settings(every_coroutine=True))
+    assert SILENT <= found
+
+
+def test_entry_points_setting_adds_entries():
+    found = _findings(Settings(entry_points=("app.reach.client:Client",)))
+    assert ("client.py", 10) in found
+    assert ("client.py", 14) not in found and ("kernel.py", 9) not in found
+    found = _findings(Settings(entry_points=("app.reach.client:export_all",)))
+    assert ("client.py", 14) in found and ("client.py", 10) not in found
+
+
+def test_a_project_without_entry_points_reports_every_coroutine(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text("")
+    lib = tmp_path / "lib.py"
+    lib.write_text("import time\n\nasync def fetch():\n    time.sleep(1)\n")
+    index = ProjectIndex.build([str(lib)], [str(tmp_path)])
+    with index.session():
+        result = check_source(lib.read_bytes(), str(lib), Settings(), project=index, on_disk=True)
+    assert [d.code for d in result.diagnostics] == ["FPF101"]
+
+
+def test_a_test_module_is_no_entry_point(tmp_path: Path):
+    """Routes defined in tests (a test app) do not make a library a served project."""
+    lib = tmp_path / "lib.py"
+    lib.write_text("import time\n\nasync def fetch():\n    time.sleep(1)\n")
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    (tests / "test_app.py").write_text(
+        "from fastapi import FastAPI\napp = FastAPI()\n@app.get('/')\nasync def root():\n    return {}\n"
+    )
+    files = [lib, tests / "test_app.py"]
+    index = ProjectIndex.build([str(f) for f in files], [str(tmp_path)])
+    with index.session():
+        result = check_source(lib.read_bytes(), str(lib), Settings(), project=index, on_disk=True)
+    assert [d.code for d in result.diagnostics] == ["FPF101"]
+
+
+@pytest.mark.parametrize("value, message", [
+    (5, "expected a list"),
+    (["app.main"], "is not"),
+    (["app.main:1x"], "is not"),
+])
+def test_entry_points_are_checked(value, message):
+    with pytest.raises(ConfigError, match=message):
+        settings_from_table({"entry-points": value}, "pyproject.toml")
+
+
+def test_every_coroutine_is_a_boolean():
+    with pytest.raises(ConfigError, match="every-coroutine: expected true or false"):
+        settings_from_table({"every-coroutine": "yes"}, "pyproject.toml")
+    assert settings_from_table({"every-coroutine": True}, "p").every_coroutine is True
+    merged = Settings().merged(replace(Settings(), entry_points=("a:b",)))
+    assert merged.entry_points == ("a:b",)
+
+
+def test_a_finding_in_an_entry_point_needs_no_walk(tmp_path: Path, monkeypatch):
+    """A blocking call in a route is reached whatever the rest of the project holds: the
+    other modules are not parsed to answer it (nor does its cached result depend on them)."""
+    import ast
+
+    main = tmp_path / "main.py"
+    main.write_text("import asyncio, time\nfrom fastapi import FastAPI\napp = FastAPI()\n\n"
+                    "@app.get('/')\nasync def root():\n    time.sleep(1)\n    await asyncio.sleep(0)\n")
+    other = tmp_path / "other.py"
+    other.write_text("import time\n\nasync def unreached():\n    time.sleep(1)\n")
+    parsed = []
+    real_parse = ast.parse
+
+    def counting(source, filename="<unknown>", *args, **kwargs):
+        parsed.append(Path(filename).name)
+        return real_parse(source, filename, *args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", counting)
+    index = ProjectIndex.build([str(main), str(other)], [str(tmp_path)])
+    with index.session():
+        result = check_source(main.read_bytes(), str(main), Settings(), project=index, on_disk=True)
+    assert [d.line for d in result.diagnostics] == [7]
+    assert "other.py" not in parsed
+    assert str(main) not in index.project_wide
+    with index.session():  # the other module's coroutine: the walk decides, and it is not reached
+        result = check_source(other.read_bytes(), str(other), Settings(), project=index, on_disk=True)
+    assert result.diagnostics == []
