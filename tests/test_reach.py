@@ -137,3 +137,21 @@ def test_a_finding_in_an_entry_point_needs_no_walk(tmp_path: Path, monkeypatch):
     with index.session():  # the other module's coroutine: the walk decides, and it is not reached
         result = check_source(other.read_bytes(), str(other), Settings(), project=index, on_disk=True)
     assert result.diagnostics == []
+
+
+def test_messages_name_the_entry_point_a_coroutine_is_reached_from():
+    index = ProjectIndex.build([str(f) for f in FILES], [str(PROJECT)])
+    messages = {}
+    with index.session():
+        for path in FILES:
+            result = check_source(path.read_bytes(), str(path), Settings(), project=index, on_disk=True)
+            messages.update({(path.name, d.line): d.message for d in result.diagnostics})
+    assert "in coroutine `on_signup` (reached from POST /events/{kind});" in messages[("registry.py", 20)]
+    assert "in coroutine `Tracker.record` (reached from lifespan handler `tracker_lifespan`);" in messages[
+        ("state.py", 8)]
+    # a plugin class: through the base class the route names
+    assert "in coroutine `Resize.run` (reached from POST /plugins/{name});" in messages[("resize.py", 10)]
+    assert "in coroutine `shared` (reached from GET /shared);" in messages[("jobs.py", 26)]
+    # an entry point itself is named as before, with no trail
+    assert "blocks the event loop in async endpoint" in messages[("routes.py", 28)]
+    assert "reached from" not in messages[("routes.py", 28)]

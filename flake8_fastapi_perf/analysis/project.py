@@ -68,6 +68,7 @@ import sys
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .calls import BlockingIndex, Chain, HelperRef
@@ -84,6 +85,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .context import ModuleContext
 
 #: Codes dropped inside coroutines that only run at startup/shutdown.
+#: What a message calls a function without a FastAPI role (see ``FastAPIModel.describe``).
+_COROUTINE = re.compile(r"\bcoroutine `[^`]+`")
 #: Longer dotted names are no one's (see ``_function``).
 MAX_DOTS = 40
 BLOCKING_CODES = frozenset(["FPF101", "FPF102", "FPF103", "FPF104", "FPF105", "FPF106", "FPF107"])
@@ -1415,6 +1418,7 @@ class ProjectIndex:
         if self.settings is None:
             self.settings = ctx.settings
         dropped: set[int] = set()
+        relabelled: dict[int, str] = {}
         module = self._live.get(ctx.path)
         for d, fn in _innermost_functions(ctx.module.all_functions, relevant):
             if fn is None:
@@ -1424,16 +1428,22 @@ class ProjectIndex:
             if module is None or not is_entry(module, self.model(module), outermost(fn)):
                 self.project_wide.add(ctx.path)  # the answer depends on every file (the cache)
                 reach = self.reach()
-                if reach is not None and not reach.reaches(ctx.path, fn):
-                    dropped.add(id(d))
-                    continue
+                if reach is not None:
+                    if not reach.reaches(ctx.path, fn):
+                        dropped.add(id(d))
+                        continue
+                    entry = reach.entry_of(ctx.path, fn)
+                    if entry is not None:  # name what the server runs it for
+                        relabelled[id(d)] = _COROUTINE.sub(
+                            lambda m: f"{m.group(0)} (reached from {entry})", d.message, count=1)
             if self._candidate(ctx.path, fn):
                 self.project_wide.add(ctx.path)
                 if self.outside_requests(ctx.path, fn):
                     dropped.add(id(d))
-        if not dropped:
+        if not dropped and not relabelled:
             return diagnostics
-        return [d for d in diagnostics if id(d) not in dropped]
+        return [replace(d, message=relabelled[id(d)]) if id(d) in relabelled else d
+                for d in diagnostics if id(d) not in dropped]
 
 
 def _innermost_functions(functions: Iterable[FunctionInfo], diagnostics: list[Diagnostic]

@@ -99,6 +99,11 @@ class Reach:
         self._subclass_files: dict[bytes, list[str]] | None = None
         self._searched: set[Key] = set()
         self._summaries: dict[str, _Summary | None] = {}
+        #: how each item was reached: the item whose references named it first; the entries'
+        #: labels (``GET /items/{id}``, ``middleware `Timing.dispatch```) end the trail
+        self._via: dict[tuple[str, str, str], tuple[str, str, str] | None] = {}
+        self._labels: dict[tuple[str, str, str], str] = {}
+        self._current: tuple[str, str, str] | None = None
         self._targets: dict[tuple[str, str], tuple[tuple[str, str, str], ...]] = {}
 
     # -- the answer ---------------------------------------------------------------------------
@@ -109,6 +114,22 @@ class Reach:
         if (path, top.qualname) in self.functions:
             return True
         return top.cls is not None and (path, top.cls.name) in self.classes
+
+    def entry_of(self, path: str, fn: FunctionInfo) -> str | None:
+        """The label of an entry point that reaches ``fn`` (``GET /items/{id}``), by the trail
+        the walk took; None when it cannot be told."""
+        top = outermost(fn)
+        item: tuple[str, str, str] | None = ("fn", path, top.qualname)
+        if item not in self._via and top.cls is not None:
+            item = ("class", path, top.cls.name)
+        seen = 0
+        while item is not None and seen <= len(self._via):
+            label = self._labels.get(item)
+            if label is not None:
+                return label
+            item = self._via.get(item)
+            seen += 1
+        return None
 
     # -- the walk -----------------------------------------------------------------------------
     def compute(self) -> Reach:
@@ -130,18 +151,24 @@ class Reach:
                 if not is_entry(module, model, fn):
                     continue
                 found = True
-                self._queue("fn", path, outermost(fn).qualname)
+                top = outermost(fn)
+                self._queue("fn", path, top.qualname)
+                self._labels.setdefault(("fn", path, top.qualname), _label(model, top))
             if found:
                 self._queue("module", path, "")
                 self._summary(path)  # while the tree is here
             index.trim()
         for entry in (self.settings.entry_points if self.settings is not None else ()):
+            before = len(self._todo)
             self._configured(entry)
+            for item in self._todo[before:]:
+                self._labels.setdefault(item, f"entry point `{entry}`")
         self.entries = len(self._todo)
         while self._todo:
             self._drain()
             self._subclasses()
-        # what the walk needed goes: only the answer stays
+        # what the walk needed goes: only the answer (and how it was reached) stays
+        self._current = None
         self._summaries.clear()
         self._targets.clear()
         self._class_refs.clear()
@@ -179,11 +206,12 @@ class Reach:
             if path in self.modules:
                 return
             self.modules.add(path)
+        self._via[(kind, path, name)] = self._current
         self._todo.append((kind, path, name))
 
     def _drain(self) -> None:
         while self._todo:
-            kind, path, name = self._todo.pop()
+            kind, path, name = self._current = self._todo.pop()
             if self._unserved(path):
                 continue  # a test's helpers are no server's
             summary = self._summary(path)
@@ -373,6 +401,7 @@ class Reach:
                         if targets is None:
                             targets = self._targets[key] = self._resolve(candidate, ref)
                         if ("class", path, name) in targets:
+                            self._current = ("class", path, name)  # reached as its base was
                             self._queue("class", candidate, cls)
                             break
 
@@ -446,6 +475,17 @@ def outermost(fn: FunctionInfo) -> FunctionInfo:
             fn = cls.parent
             continue
         return fn
+
+
+def _label(model: FastAPIModel, fn: FunctionInfo) -> str:
+    """What a message calls an entry point: its route (``GET /items/{id}``), else its role
+    and name (``middleware `Timing.dispatch```, ``app factory `create_app```)."""
+    route = model.route(fn)
+    if route is not None:
+        return route
+    if model.role(fn) is None:
+        return f"app factory `{fn.qualname}`"
+    return model.describe(fn).removeprefix("async ")
 
 
 def is_entry(module: _Module, model: FastAPIModel, fn: FunctionInfo) -> bool:

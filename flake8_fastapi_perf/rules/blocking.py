@@ -315,6 +315,8 @@ class BlockingHelper(Rule):
     and what they name: README, "Configuration"): a coroutine only a CLI, a worker, a notebook
     kernel on its own loop, or nothing at all runs is not the server's. A project without
     entry points (a library) gets every coroutine checked; so does `every-coroutine = true`.
+    A coroutine that is no entry point itself is named with one it is reached from:
+    `in coroutine `search_brave` (reached from POST /process/web/search)`.
 
     ## Why is this bad?
     The helper runs on the event loop like any other code of the coroutine, so its blocking call
