@@ -155,3 +155,20 @@ def test_messages_name_the_entry_point_a_coroutine_is_reached_from():
     # an entry point itself is named as before, with no trail
     assert "blocks the event loop in async endpoint" in messages[("routes.py", 28)]
     assert "reached from" not in messages[("routes.py", 28)]
+
+
+def test_the_entry_named_does_not_depend_on_the_order_of_the_files():
+    """flake8's workers, pre-commit's batches and ``check`` name files in other orders: the
+    trail (hence the message) is the same."""
+    def messages(files):
+        index = ProjectIndex.build([str(f) for f in files], [str(PROJECT)])
+        found = {}
+        with index.session():
+            for path in files:
+                result = check_source(path.read_bytes(), str(path), Settings(), project=index, on_disk=True)
+                found.update({(str(path), d.line): d.message for d in result.diagnostics})
+        return found
+
+    forward = messages(FILES)
+    assert any("reached from" in m for m in forward.values())
+    assert messages(FILES[::-1]) == forward

@@ -35,6 +35,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
+from collections import deque
 from typing import TYPE_CHECKING
 
 from .fastapi import APP_CLASSES, FastAPIModel
@@ -94,7 +95,8 @@ class Reach:
         self.classes: set[Key] = set()  # live (path, "Class")
         self.modules: set[str] = set()  # modules whose top-level code runs
         self.entries = 0
-        self._todo: list[tuple[str, str, str]] = []  # (kind, path, name)
+        #: (kind, path, name), first in first out: the trail to an item is a shortest one
+        self._todo: deque[tuple[str, str, str]] = deque()
         self._class_refs: dict[tuple[str, str], Key | None] = {}
         self._subclass_files: dict[bytes, list[str]] | None = None
         self._searched: set[Key] = set()
@@ -135,7 +137,9 @@ class Reach:
     def compute(self) -> Reach:
         index = self.index
         unsaved = [p for p in index._unsaved if p not in index._files]  # buffers not saved yet
-        for path in [*index._files, *unsaved]:
+        # in a fixed order (not the order files were named in): every front end then finds the
+        # same trail, hence the same "reached from" in its messages
+        for path in sorted([*index._files, *unsaved]):
             if self._unserved(path):
                 continue
             source = index._source(path)
@@ -161,7 +165,7 @@ class Reach:
         for entry in (self.settings.entry_points if self.settings is not None else ()):
             before = len(self._todo)
             self._configured(entry)
-            for item in self._todo[before:]:
+            for item in list(self._todo)[before:]:
                 self._labels.setdefault(item, f"entry point `{entry}`")
         self.entries = len(self._todo)
         while self._todo:
@@ -211,7 +215,7 @@ class Reach:
 
     def _drain(self) -> None:
         while self._todo:
-            kind, path, name = self._current = self._todo.pop()
+            kind, path, name = self._current = self._todo.popleft()
             if self._unserved(path):
                 continue  # a test's helpers are no server's
             summary = self._summary(path)
@@ -382,11 +386,9 @@ class Reach:
                                 files.setdefault(original, []).append(path)
                 index._shed(path)
             self._subclass_files = files
-        for path, name in list(self.classes):
-            if (path, name) in self._searched:
-                continue
+        for path, name in sorted(self.classes - self._searched):
             self._searched.add((path, name))
-            for candidate in dict.fromkeys(self._subclass_files.get(name.encode(), ())):
+            for candidate in sorted(set(self._subclass_files.get(name.encode(), ()))):
                 if self._unserved(candidate):
                     continue
                 summary = self._summary(candidate)
