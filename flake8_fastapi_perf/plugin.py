@@ -108,12 +108,11 @@ class Plugin:
         # flake8's text (an editor's unsaved buffer, through --stdin-display-name, too); a
         # caller that gives no lines (flake8 always does) gets the file's text
         if self.lines is None:
-            source = ast.unparse(self.tree).encode("utf-8", "surrogatepass")
             try:
                 with open(self.filename, "rb") as fh:
                     source = fh.read()
             except OSError:
-                pass
+                source = ast.unparse(self.tree).encode("utf-8", "surrogatepass")
         else:
             source = "".join(self.lines).encode("utf-8", "surrogatepass")
         with project.checking(self.filename, source):

@@ -172,3 +172,28 @@ def test_the_entry_named_does_not_depend_on_the_order_of_the_files():
     forward = messages(FILES)
     assert any("reached from" in m for m in forward.values())
     assert messages(FILES[::-1]) == forward
+
+
+def test_star_imports_of_modules_that_are_no_source_resolve_to_nothing_at_once(tmp_path: Path, monkeypatch):
+    """``from pkg.encoding import *`` in ``pkg/__init__.py``, with ``encoding`` a compiled
+    module (aim's ``aim.storage.encoding``), named ``pkg`` again: each step made the name one
+    part longer, and two such imports doubled the names to try at each step (a check of aim
+    that did not end)."""
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("from pkg.encoding import *\nfrom pkg.hashing import *\n")
+    user = tmp_path / "user.py"
+    user.write_text("from pkg import decode\n\nasync def f():\n    decode()\n")
+    files = [pkg / "__init__.py", user]
+    index = ProjectIndex.build([str(f) for f in files], [str(tmp_path)])
+    calls = []
+    real = index._locate
+
+    def counting(*args):
+        calls.append(args)
+        if len(calls) > 20:
+            pytest.fail(f"name resolution does not end: {args[1]}")
+        return real(*args)
+
+    monkeypatch.setattr(index, "_locate", counting)
+    assert index.function(str(user), "pkg.decode") is None

@@ -18,6 +18,14 @@ from typing import Union
 from ..data import blocking as tables
 from .scope import ClassInfo, FunctionInfo, ModuleInfo
 
+
+def join_name(base: str, names: list[str]) -> str:
+    """``base`` (``pkg.mod``, ``.mod`` or ``..``) extended by attribute names."""
+    if not names:
+        return base
+    return base + ("" if not base or base.endswith(".") else ".") + ".".join(names)
+
+
 Type = Union[str, ClassInfo]
 
 ANNOTATED = frozenset(["typing.Annotated", "typing_extensions.Annotated"])

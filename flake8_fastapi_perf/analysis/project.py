@@ -73,7 +73,7 @@ from typing import TYPE_CHECKING, Any
 
 from .calls import BlockingIndex, Chain, HelperRef
 from .fastapi import APP_CLASSES, OUTSIDE_REQUESTS, FastAPIModel, build_model
-from .names import Resolver
+from .names import Resolver, join_name as _join
 from .reach import Reach, is_entry, outermost
 from .served import runner_argument, runs_elsewhere, unserved
 from .scope import FunctionInfo, ModuleInfo, child_nodes, module_level
@@ -84,11 +84,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..diagnostics import Diagnostic
     from .context import ModuleContext
 
-#: Codes dropped inside coroutines that only run at startup/shutdown.
 #: What a message calls a function without a FastAPI role (see ``FastAPIModel.describe``).
 _COROUTINE = re.compile(r"\bcoroutine `[^`]+`")
 #: Longer dotted names are no one's (see ``_function``).
 MAX_DOTS = 40
+#: Codes dropped inside coroutines no entry point reaches or that only run at startup/shutdown.
 BLOCKING_CODES = frozenset(["FPF101", "FPF102", "FPF103", "FPF104", "FPF105", "FPF106", "FPF107"])
 #: Awaiting one of these on a coroutine call awaits the coroutine.
 AWAIT_WRAPPERS = frozenset(["asyncio.gather", "asyncio.wait_for", "asyncio.shield"])
@@ -254,8 +254,8 @@ class ProjectIndex:
         self._reachable: set[tuple[str, str]] | None = None
         self._outside: dict[tuple[str, str], bool] = {}
         self._entry_reach: Reach | None = None  # see reach()
-        self._entry_reach_done = False
-        self._entry_reach_extra: frozenset[str] = frozenset()  # unsaved buffers it knew
+        #: the unsaved buffers the reach was computed with; None: not computed
+        self._entry_reach_extra: frozenset[str] | None = None
         #: the settings of the files checked (for the ``unserved`` patterns)
         self.settings: Settings | None = None
         self._checked: set[str] = set()
@@ -516,7 +516,7 @@ class ProjectIndex:
         self._outside.clear()
         self._reachable = None
         self._entry_reach = None
-        self._entry_reach_done = False
+        self._entry_reach_extra = None
 
     @contextmanager
     def checking(self, filename: str, source: bytes, on_disk: bool = False) -> Iterator[ProjectIndex]:
@@ -1398,9 +1398,8 @@ class ProjectIndex:
         when every coroutine is to be reported: a project without entry points (a library),
         or the ``every-coroutine`` setting."""
         extra = frozenset(p for p in self._unsaved if p not in self._files)
-        if not self._entry_reach_done or extra != self._entry_reach_extra:
+        if extra != self._entry_reach_extra:
             # (again when a buffer not saved yet comes: its routes are entry points too)
-            self._entry_reach_done = True
             self._entry_reach_extra = extra
             self._entry_reach = None
             if self.settings is None or not self.settings.every_coroutine:
@@ -1501,13 +1500,6 @@ def _all_calls(info: ModuleInfo) -> Iterator[tuple[FunctionInfo | None, ast.Call
     for fn in info.all_functions:
         for call in fn.calls:
             yield fn, call
-
-
-def _join(base: str, names: list[str]) -> str:
-    """``base`` (``pkg.mod``, ``.mod`` or ``..``) extended by attribute names."""
-    if not names:
-        return base
-    return base + ("" if not base or base.endswith(".") else ".") + ".".join(names)
 
 
 def _registered(module: _Module, call: ast.Call, fn: FunctionInfo | None) -> list[ast.expr]:

@@ -39,6 +39,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from .fastapi import APP_CLASSES, FastAPIModel
+from .names import join_name
 from .scope import ClassInfo, FunctionInfo
 from .served import runner_argument, runs_elsewhere, unserved
 
@@ -181,17 +182,13 @@ class Reach:
 
     def _configured(self, entry: str) -> None:
         """``pkg.module:function`` or ``pkg.module:Class.method`` (``:Class``: all its methods)."""
-        module_name, _, qualname = entry.partition(":")
+        module_name, _, qualname = entry.partition(":")  # both non-empty (config._ENTRY_POINT)
         for path in self.index._files:
             if self.index.module_name(path) == module_name:
-                first, _, rest = qualname.partition(".")
-                if rest or not qualname:
-                    self._queue("fn", path, qualname) if qualname else self._queue("module", path, "")
-                    self._queue("module", path, "")
-                else:
-                    self._queue("fn", path, first)
-                    self._queue("class", path, first)
-                    self._queue("module", path, "")
+                self._queue("fn", path, qualname)
+                if "." not in qualname:  # a function, or a class: all its methods
+                    self._queue("class", path, qualname)
+                self._queue("module", path, "")
                 return
 
     def _unserved(self, path: str) -> bool:
@@ -241,12 +238,16 @@ class Reach:
 
     def _follow(self, path: str, refs: tuple[str, ...]) -> None:
         for ref in refs:
-            key = (path, ref)
-            targets = self._targets.get(key)
-            if targets is None:
-                targets = self._targets[key] = self._resolve(path, ref)
-            for target in targets:
+            for target in self._targets_of(path, ref):
                 self._queue(*target)
+
+    def _targets_of(self, path: str, ref: str) -> tuple[tuple[str, str, str], ...]:
+        """``_resolve``, once per module and reference."""
+        key = (path, ref)
+        targets = self._targets.get(key)
+        if targets is None:
+            targets = self._targets[key] = self._resolve(path, ref)
+        return targets
 
     def _resolve(self, path: str, ref: str) -> tuple[tuple[str, str, str], ...]:
         """What a reference of a summary (``f:name``, ``c:name``: of the module itself;
@@ -358,10 +359,12 @@ class Reach:
             elif type(binding) is str:
                 found = self._class(path, binding, depth + 1)
             elif binding is None and exports is not None:
+                # star imports, as ``ProjectIndex._attribute`` follows them
                 for base in exports.stars:
-                    found = self._class(path, f"{base}.{name}" if base.strip(".") else f"{base}{name}", depth + 1)
-                    if found is not None:
-                        break
+                    if self.index._is_module(path, base):
+                        found = self._class(path, join_name(base, [name]), depth + 1)
+                        if found is not None:
+                            break
         self._class_refs[key] = found
         return found
 
@@ -398,11 +401,7 @@ class Reach:
                     if (candidate, cls) in self.classes:
                         continue
                     for ref in bases:
-                        key = (candidate, ref)
-                        targets = self._targets.get(key)
-                        if targets is None:
-                            targets = self._targets[key] = self._resolve(candidate, ref)
-                        if ("class", path, name) in targets:
+                        if ("class", path, name) in self._targets_of(candidate, ref):
                             self._current = ("class", path, name)  # reached as its base was
                             self._queue("class", candidate, cls)
                             break
