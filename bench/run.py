@@ -21,6 +21,7 @@ that returns rows; add new ones there.
 from __future__ import annotations
 
 import argparse
+import ast
 import fnmatch
 import json
 import math
@@ -387,6 +388,8 @@ class Spec:
     env: dict[str, str] = field(default_factory=dict)  # added to the environment
     repeat: int | None = None  # runs of this row (default: Bench.repeat)
     warmup: int = 0  # untimed runs before the first timed one (e.g. to fill a cache)
+    # called with the run's number (1, 2, ...) before each timed run, e.g. to edit a file
+    prepare: Callable[[int], None] | None = None
     summary: bool = False  # list in the summary even without a target (a reported factor)
     factor_note: str = ""  # with summary: "{factor}" is replaced by baseline / row
 
@@ -499,6 +502,8 @@ class Bench:
                 if row.error or i >= count:
                     continue
                 log(f"{self.label}: {row.spec.name} (run {i + 1}/{count})")
+                if row.spec.prepare:
+                    row.spec.prepare(i + 1)
                 self._time_once(row)
         return rows
 
@@ -544,9 +549,10 @@ class Bench:
 
     # ---- commands shared by the measurements
 
-    def cache_dir(self) -> Path:
-        """FASTAPI_PERF_CACHE_DIR for runs on this tree (never the repository's own cache)."""
-        return WORK / "cache" / safe_name(self.label)
+    def cache_dir(self, variant: str = "") -> Path:
+        """FASTAPI_PERF_CACHE_DIR for runs on this tree (never the repository's own cache); a
+        `variant` (e.g. runs on an edited copy of the tree) gets a directory of its own."""
+        return WORK / "cache" / (safe_name(self.label) + (f"-{variant}" if variant else ""))
 
     def check_cmd(self, tree: Path | None = None, cold: bool = True, one_job: bool = True,
                   extra: tuple = (), fix_diff: bool = False) -> tuple[list, str]:
@@ -659,9 +665,132 @@ def measure_cli(b: Bench) -> Section:
     return Section("fastapi-perf check vs ast.parse", rows, checks_of(b, rows))
 
 
+def module_name(rel: Path) -> str:
+    """The dotted module name of a .py file at `rel` (relative to the tree's root)."""
+    parts = list(rel.with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def importers(tree: Path, files: list[Path]) -> tuple[dict[Path, set[Path]], set[Path]]:
+    """{file: the other files of the tree that import it}, and the files with an `async def`.
+
+    Absolute imports, and relative ones resolved against the importing file's package, every
+    import statement of the module (functions and `if TYPE_CHECKING:` included).  `from X import
+    n` names module X.n when the tree has it (a submodule), else X; `import a.b` names a.b.
+    Files that do not parse import nothing and have no `async def`.
+    """
+    by_name = {module_name(p.relative_to(tree)): p for p in files}
+    imported_by: dict[Path, set[Path]] = {p: set() for p in files}
+    has_async = set()
+    for path in files:
+        try:
+            module = ast.parse(path.read_bytes(), str(path))
+        except (SyntaxError, ValueError):
+            continue
+        rel = path.relative_to(tree)
+        package = module_name(rel).split(".") if rel.name == "__init__.py" else list(rel.parent.parts)
+        names = set()
+        for node in ast.walk(module):
+            if isinstance(node, ast.AsyncFunctionDef):
+                has_async.add(path)
+            elif isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    if node.level - 1 > len(package):
+                        continue  # beyond the tree's top
+                    parts = package[:len(package) - (node.level - 1)]
+                    base = ".".join(parts + ([node.module] if node.module else []))
+                else:
+                    base = node.module or ""
+                for alias in node.names:
+                    sub = f"{base}.{alias.name}" if base else alias.name
+                    names.add(sub if sub in by_name else base)
+        for name in names:
+            target = by_name.get(name)
+            if target is not None and target != path:
+                imported_by[target].add(path)
+    return imported_by, has_async
+
+
+def edit_targets(b: Bench) -> dict[str, tuple[Path, str] | None]:
+    """The module to edit for each variant of the incremental rows, with how it was chosen.
+
+    "leaf": the first file in path order that no other file imports, is not an `__init__.py`,
+    is not under a tests/ directory and has an `async def`; when every such file is imported
+    (open-webui: its routers by main.py, main.py by the CLI in __init__.py), the one of them
+    with the fewest importers, ties by path, and the row says so.  "shared": the file imported
+    by the most other files, ties by path.  None where no file qualifies.
+    """
+    imported_by, has_async = importers(b.tree, b.files)
+    ordered = sorted(b.files, key=lambda p: p.relative_to(b.tree).as_posix())
+    eligible = [p for p in ordered if p.name != "__init__.py" and p in has_async
+                and "tests" not in p.relative_to(b.tree).parts[:-1]]
+    leaf = min(eligible, key=lambda p: len(imported_by[p]), default=None)
+    shared = min(ordered, key=lambda p: -len(imported_by[p]), default=None)
+    if shared is not None and not imported_by[shared]:
+        shared = None
+    out: dict[str, tuple[Path, str] | None] = {"leaf": None, "shared": None}
+    if leaf is not None:
+        n = len(imported_by[leaf])
+        out["leaf"] = (leaf, "no other module imports it" if not n else
+                       f"no module is a leaf: fewest importers, {n}")
+    if shared is not None:
+        out["shared"] = (shared, f"imported by {len(imported_by[shared])} modules")
+    return out
+
+
+def edited_copy(b: Bench, variant: str, module: Path) -> tuple[Path, Callable[[int], None]]:
+    """A private copy of the tree's files in bench/.work/edit/TREE-VARIANT (hard links, the
+    original is never written), and the function that edits its copy of `module` before timed
+    run n: the original bytes plus a statement `_BENCH_EDIT = n`, so its hash changes each run."""
+    dest = WORK / "edit" / f"{safe_name(b.label)}-{variant}"
+    shutil.rmtree(dest, ignore_errors=True)
+    for path in b.files:
+        link_or_copy(path, dest / path.relative_to(b.tree))
+    original, target = module.read_bytes(), dest / module.relative_to(b.tree)
+
+    def edit(n: int) -> None:
+        target.unlink()  # a new file, not a write through the hard link into the original tree
+        target.write_bytes(original + f"\n_BENCH_EDIT = {n}\n".encode())
+    return dest, edit
+
+
+def edit_specs(b: Bench, baseline: str) -> list[Spec]:
+    """Warm `check --jobs 1` on a private copy of the tree, with a real edit of one module
+    before each timed run (one untimed run first fills a cache of its own): a leaf, then a
+    shared module (edit_targets)."""
+    targets = edit_targets(b)
+    specs = []
+    for variant, what in (("leaf", "a leaf"), ("shared", "a shared module")):
+        name = f"fastapi-perf check, warm, 1 job, {what} edited"
+        if targets[variant] is None:
+            specs.append(b.check_spec(name, cold=False, baseline=baseline,
+                                      skip=f"no module of the tree qualifies as {what}"))
+            continue
+        module, why = targets[variant]
+        cache = b.cache_dir(f"edit-{variant}")
+        shutil.rmtree(cache, ignore_errors=True)  # filled by the warm-up
+        dest, edit = edited_copy(b, variant, module)
+        specs.append(b.check_spec(
+            f"{name} ({module.relative_to(b.tree).as_posix()}, {why})", dest, cold=False,
+            baseline=baseline, warmup=1, prepare=edit, env={"FASTAPI_PERF_CACHE_DIR": str(cache)}))
+    first = next((s for s in specs if not s.skip), None)
+    if first is not None:
+        first.note = (f"on a copy in bench/.work/edit/{safe_name(b.label)}-VARIANT, with "
+                         f"FASTAPI_PERF_CACHE_DIR=bench/.work/cache/{safe_name(b.label)}-edit-VARIANT "
+                         f"filled by one untimed run; before each timed run the module named gets "
+                         f"`_BENCH_EDIT = N` appended (N = the run's number), so exactly one file "
+                         f"changed since the cache was written")
+    return specs
+
+
 def measure_ruff(b: Bench) -> Section:
     """fastapi-perf check cold and warm (cache), one job and default jobs, vs ruff's ASYNC rules
-    on one thread (issue 6, 1 and 2); the peak RSS target (5) is on the cold runs."""
+    on one thread (issue 6, 1 and 2); the peak RSS target (5) is on the cold runs.  Then warm
+    re-runs after editing one module: a leaf and a shared one (edit_specs)."""
     base = "ruff --select ASYNC, 1 thread"
     shutil.rmtree(b.cache_dir(), ignore_errors=True)  # the warm rows fill it in their warm-up
     ruff = [b.bin / "ruff", "check", "--isolated", "--no-cache", "--select", "ASYNC", b.tree]
@@ -678,6 +807,7 @@ def measure_ruff(b: Bench) -> Section:
                      rss_target_mb=150, summary=True),
         b.check_spec("fastapi-perf check, warm, default jobs", cold=False, one_job=False,
                      baseline=base, warmup=1, summary=True),
+        *edit_specs(b, base),
     ])
     return Section("fastapi-perf check vs ruff", rows, checks_of(b, rows))
 

@@ -9,8 +9,16 @@ file that cannot be read is simply a cold cache.  ``--no-cache`` neither reads n
 
 What an entry holds, per checked file: the hash of its bytes (BLAKE2b), the key of the settings
 it was checked with, its findings (without fix edits, which are computed when a format needs
-them) or its one-line error, and its direct dependencies -- the project files its import
-statements can name (:meth:`~.analysis.project.ProjectIndex.dependencies`).
+them) or its one-line error, its direct dependencies -- the project files its import
+statements can name (:meth:`~.analysis.project.ProjectIndex.dependencies`) -- and what its
+findings asked of the whole project: the fingerprint of what the entry points reach
+(``Reach.fingerprint``) and the answers about coroutines that only run at startup
+(``ProjectIndex.outside_requests``).
+
+Beside the entries, per module of the project (checked or not): what the reach learnt of its
+text (its top-level bindings, entry points and references, ``ProjectIndex.records_json``),
+under the hash of that text.  A warm run computes the reach from them without parsing the
+modules that did not change; the index checks each record's shape before using it.
 
 When an entry is valid (everything else is checked again):
 
@@ -20,8 +28,10 @@ When an entry is valid (everything else is checked again):
 * the file's bytes and settings are the same;
 * no file in the transitive closure of its dependencies changed (FPF107 follows helpers only
   through imports, so that closure bounds what its cross-module findings can depend on);
-* if its findings asked which coroutines run only at startup (a question about the whole
-  project), no file changed at all.
+* if any file changed, the project gives the answers its findings asked for again: the same
+  reach fingerprint, the same answer for each startup-only coroutine (asked again, which is
+  far cheaper than checking the file again: an edit that adds no route, reference or startup
+  call keeps every such entry).
 
 The cache directory may come with an untrusted repository (a committed ``.fastapi_perf_cache``
 full of symlinks) or be shared with other tools (``FASTAPI_PERF_CACHE_DIR=~/.cache``), so the
@@ -62,7 +72,7 @@ import secrets
 import stat
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import __version__
@@ -72,7 +82,7 @@ from .diagnostics import Diagnostic
 CACHE_DIR_ENV = "FASTAPI_PERF_CACHE_DIR"
 DIRECTORY_NAME = ".fastapi_perf_cache"
 KEEP = 32  # cache files (sets of command-line paths) kept per tool version
-_FORMAT = 1
+_FORMAT = 2
 
 #: The marker of a directory the cache made (see the module docstring).
 MARKER = "CACHEDIR.TAG"
@@ -113,7 +123,8 @@ def settings_key(settings: Settings) -> str:
     """What of the settings changes a file's findings."""
     return repr((
         settings.select, settings.extend_select, settings.ignore, settings.per_file_ignores,
-        settings.extend_blocking, sorted(settings.allow), settings.root,
+        settings.extend_blocking, sorted(settings.allow), settings.root, settings.unserved,
+        settings.extend_unserved, settings.entry_points, settings.every_coroutine,
     ))
 
 
@@ -165,9 +176,12 @@ def _valid_entry(entry: object) -> bool:
     if type(entry) is not dict:
         return False
     deps, diagnostics, error = entry.get("deps"), entry.get("diagnostics"), entry.get("error")
+    reach, outside = entry.get("reach"), entry.get("outside")
     return (
         type(entry.get("hash")) is str and type(entry.get("settings")) is str
-        and type(entry.get("global")) is bool and (error is None or type(error) is str)
+        and (error is None or type(error) is str) and (reach is None or type(reach) is str)
+        and type(outside) is list
+        and all(type(o) is list and len(o) == 2 and type(o[0]) is str and type(o[1]) is bool for o in outside)
         and type(deps) is list and all(type(d) is str for d in deps)
         and type(diagnostics) is list and all(_valid_diagnostic(d) for d in diagnostics)
     )
@@ -338,6 +352,15 @@ class ResultCache:
         self.seen: dict[str, str] = {}  # path -> hash of a file the previous run read, not checked
         self.new: dict[str, dict[str, Any]] = {}
         self.hashes: dict[str, str] = {}  # path -> hash of the bytes this run saw
+        #: path -> what the reach learnt of a module (JSON data, see ``analysis.reach``), of the
+        #: previous run and of this one; the project index checks its shape and hash
+        self.modules: dict[str, Any] = {}
+        self.new_modules: dict[str, Any] = {}
+        #: what the project says now, asked only when a file changed and an entry depends on
+        #: it: the fingerprint of what its entry points reach (``Reach.fingerprint``), and
+        #: whether a coroutine only runs at startup (``ProjectIndex.outside_requests``)
+        self.reach_fingerprint: Callable[[], str] | None = None
+        self.outside_requests: Callable[[str, str], bool] | None = None
         self._valid: set[str] | None = None
         self.warning: str | None = None
         self._top: int | None = None  # descriptors of the top and the version directory
@@ -394,6 +417,8 @@ class ResultCache:
         if self.old and type(loaded.get("seen")) is dict:
             # the hashes of the files the run read but did not check (the rest of their projects)
             self.seen = {p: h for p, h in loaded["seen"].items() if type(h) is str}
+        if type(loaded) is dict and loaded.get("files") == self.files_key and type(loaded.get("modules")) is dict:
+            self.modules = loaded["modules"]
 
     def see(self, path: str, data: bytes) -> str:
         """Record the bytes of a file of this run; returns their hash."""
@@ -412,10 +437,18 @@ class ResultCache:
             if (old[p]["hash"] if p in old else seen.get(p)) != h
         }
         changed.update(p for p in old if p not in hashes)
+        # who depends on whom: the edges the check found (``ProjectIndex.edges``), of the
+        # checked files (their entries) and of the other modules their chains went through
         dependents: dict[str, list[str]] = {}
         for path, entry in old.items():
             for dep in entry["deps"]:
                 dependents.setdefault(dep, []).append(path)
+        for path, record in self.modules.items():
+            edges = record.get("edges") if type(record) is dict else None
+            if type(edges) is list:  # all the run found (an entry's deps: those of its own check)
+                for dep in edges:
+                    if type(dep) is str:
+                        dependents.setdefault(dep, []).append(path)
         stale = set(changed)
         queue = deque(changed)
         while queue:
@@ -424,9 +457,29 @@ class ResultCache:
                     stale.add(user)
                     queue.append(user)
         if changed:
-            stale.update(p for p, entry in old.items() if entry["global"])
+            # findings kept or dropped by what the whole project says: still valid while it
+            # says the same (an edit that adds no route, reference or startup call changes nothing)
+            asking = [p for p, entry in old.items() if entry.get("reach") is not None and p not in stale]
+            if asking:
+                current = self._ask(self.reach_fingerprint)
+                stale.update(p for p in asking if old[p]["reach"] != current)
+            for p, entry in old.items():
+                if entry["outside"] and p not in stale and p in hashes:
+                    if any(self._ask(self.outside_requests, p, q) != answer for q, answer in entry["outside"]):
+                        stale.add(p)
         self._valid = {p for p in hashes if p in old and p not in stale}
         return self._valid
+
+    @staticmethod
+    def _ask(question: Callable[..., Any] | None, *args: Any) -> Any:
+        """The project's answer now, or None when it cannot be had (the file is checked again,
+        and says what went wrong)."""
+        if question is None:
+            return None
+        try:
+            return question(*args)
+        except Exception:
+            return None
 
     def get(self, path: str, settings: Settings) -> tuple[list[Diagnostic], str | None] | None:
         """(findings, error) of ``path`` from the previous run, or None when it must be checked."""
@@ -439,9 +492,12 @@ class ResultCache:
         return [_decode(item) for item in entry["diagnostics"]], entry["error"]
 
     def put(self, path: str, settings: Settings, diagnostics: list[Diagnostic], error: str | None,
-            deps: Iterable[str], project_wide: bool, digest: str | None = None) -> None:
+            deps: Iterable[str], outside: dict[str, bool], digest: str | None = None,
+            reach: str | None = None) -> None:
         """Store the result of checking the bytes whose hash is ``digest`` (default: the hash
-        :meth:`see` recorded)."""
+        :meth:`see` recorded).  What the findings depend on beyond ``deps``: ``outside``, the
+        answers of ``outside_requests`` they had (coroutine -> answer), ``reach``, the
+        fingerprint of the reach."""
         digest = digest or self.hashes.get(path)
         if digest is None:
             return
@@ -451,7 +507,8 @@ class ResultCache:
             "diagnostics": [_encode(d) for d in diagnostics],
             "error": error,
             "deps": sorted(deps),
-            "global": project_wide,
+            "outside": sorted([q, a] for q, a in outside.items()),
+            "reach": reach,
         }
 
     def save(self) -> None:
@@ -460,8 +517,8 @@ class ResultCache:
         if self._version is None or self._top is None:
             return
         unchecked = {p: h for p, h in self.hashes.items() if p not in self.new}
-        data = json.dumps({"files": self.files_key, "entries": self.new, "seen": unchecked},
-                          separators=(",", ":")).encode()
+        data = json.dumps({"files": self.files_key, "entries": self.new, "seen": unchecked,
+                           "modules": self.new_modules}, separators=(",", ":")).encode()
         try:
             if self._top_ours:
                 try:

@@ -27,7 +27,7 @@ import stat
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from . import __version__
 from .config import ConfigError, Settings, load_pyproject_cached, parse_codes, settings_for_directory
@@ -211,7 +211,12 @@ class _Outcome:
     #: for the cache: the check result of the bytes read (None: do not store), its dependencies
     checked: tuple[list[Diagnostic], str | None] | None = None
     deps: frozenset[str] = frozenset()
-    project_wide: bool = False
+    #: what its findings depend on beyond its imports (see ``ResultCache.put``)
+    outside: dict[str, bool] = field(default_factory=dict)
+    reach: str | None = None
+    #: what the reach learnt of modules while checking it (a --jobs worker's, for the cache)
+    records: dict[str, Any] | None = None
+    edges: dict[str, set[str]] | None = None  # ... and the edges of the dependency graph it found
     digest: str | None = None  # the hash of the bytes checked (the file may change meanwhile)
     #: --fix in a --jobs worker: (fixed, read) text, written by the main process once no worker
     #: runs (see ``_Run.commit``), and the findings of the text read, if the write is refused
@@ -352,8 +357,11 @@ class _Run:
             out.checked = (result.diagnostics, result.error)
             out.digest = content_hash(source)
             if project is not None:
-                out.deps = frozenset(project.dependencies(path, source))
-                out.project_wide = os.path.normcase(os.path.abspath(path)) in project.project_wide
+                normed = os.path.normcase(os.path.abspath(path))
+                out.deps = frozenset(project.edges.get(normed, ()))
+                out.outside = project.asked_outside.get(normed, {})
+                if normed in project.reach_dependent:
+                    out.reach = project.reach_fingerprint()
         remaining = result.diagnostics
         final = source  # the text the remaining findings refer to
         if self.fixing and any(d.code in self.fixable for d in remaining) and self.may_fix(out, source, settings):
@@ -502,8 +510,12 @@ class _Run:
         self.findings.extend(Finding(out.path, d, out.final) for d in out.findings)
         if self.cache is not None and out.checked is not None:
             diagnostics, error = out.checked
-            self.cache.put(_norm(out.path), self.settings_for(out.path), diagnostics, error, out.deps, out.project_wide,
-                           out.digest)
+            self.cache.put(_norm(out.path), self.settings_for(out.path), diagnostics, error, out.deps, out.outside,
+                           out.digest, out.reach)
+        if self.project is not None and out.records:
+            self.project.fresh_records.update(out.records)
+        if self.project is not None and out.edges:
+            self.project.add_edges(out.edges)
 
     def emit(self, data: str | bytes) -> None:
         """Write to stdout (``write_stdout``); a failure is kept for ``report`` (exit 2)."""
@@ -570,7 +582,8 @@ POOL_MIN_FILES = 16
 _WORKER: _Run | None = None  # the run of a worker process of --jobs
 
 
-def _worker_init(args: argparse.Namespace, files: list[str], roots: list[str], cache: bool) -> None:
+def _worker_init(args: argparse.Namespace, files: list[str], roots: list[str], cache: bool,
+                 records: dict[str, Any]) -> None:
     """A ``--jobs`` worker: its own run and project index (same files; built, not parsed)."""
     import contextlib
 
@@ -591,6 +604,8 @@ def _worker_init(args: argparse.Namespace, files: list[str], roots: list[str], c
     run.cache = True if cache else None  # only its truth matters here: compute dependencies
     run.defer_writes = bool(args.fix and not args.diff)  # the main process writes (_Run.commit)
     run.project.keep_sources = False  # no file changes while a worker runs
+    run.project.load_records(records, {path: item["hash"] for path, item in records.items()})
+    run.project.keeps_records = cache
     _worker_init.stack = contextlib.ExitStack()  # type: ignore[attr-defined]
     _worker_init.stack.enter_context(run.project.session())  # type: ignore[attr-defined]
     _WORKER = run
@@ -598,7 +613,14 @@ def _worker_init(args: argparse.Namespace, files: list[str], roots: list[str], c
 
 def _worker_process(path: str) -> _Outcome:
     assert _WORKER is not None
-    return _WORKER.process(path, False)
+    out = _WORKER.process(path, False)
+    project = _WORKER.project
+    if project is not None:
+        # what the worker learnt of the project goes to the main process, which keeps it in the cache
+        if project.fresh_records:
+            out.records, project.fresh_records = project.fresh_records, {}
+        out.edges = project.take_edges()
+    return out
 
 
 def _jobs(value: str) -> int:
@@ -651,6 +673,26 @@ def run_check(args: argparse.Namespace) -> int:
                         run.cache.see(_norm(path), fh.read())
                 except OSError:
                     pass
+            if run.cache is not None:
+                # what the reach learnt of the files unchanged since: they need no parse for it
+                run.project.keeps_records = True
+                run.project.load_records(run.cache.modules, run.cache.hashes)
+                project, first = run.project, files[0]
+
+                def reach_fingerprint() -> str:
+                    if project.settings is None:
+                        project.settings = run.settings_for(first)
+                    with project.session():
+                        return project.reach_fingerprint()
+
+                def outside_requests(path: str, qualname: str) -> bool:
+                    if project.settings is None:
+                        project.settings = run.settings_for(first)
+                    with project.session():
+                        return project.outside_requests(path, qualname)
+
+                run.cache.reach_fingerprint = reach_fingerprint
+                run.cache.outside_requests = outside_requests
         outcomes: dict[int, _Outcome] = {}
         todo: list[int] = []
         for i, (path, is_stdin) in enumerate(inputs):
@@ -667,7 +709,8 @@ def run_check(args: argparse.Namespace) -> int:
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
             with context.Pool(
-                min(jobs, len(parallel)), _worker_init, (args, index_files, roots, run.cache is not None)
+                min(jobs, len(parallel)), _worker_init,
+                (args, index_files, roots, run.cache is not None, run.project.recorded())
             ) as pool:
                 chunk = max(1, len(parallel) // (jobs * 8))
                 results = pool.imap(_worker_process, [inputs[i][0] for i in parallel], chunksize=chunk)
@@ -716,6 +759,7 @@ def run_check(args: argparse.Namespace) -> int:
                         run.add(ready.pop(taken))
                         taken += 1
         if run.cache is not None:
+            run.cache.new_modules = run.project.records_json(run.cache.hashes)
             run.cache.save()
         return run.report()
     except ConfigError as exc:

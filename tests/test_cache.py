@@ -221,3 +221,157 @@ def test_a_file_checked_alone_is_cached_against_its_whole_project(tmp_path: Path
     assert "planted by the test" in check_app().stdout  # nothing changed: the entry holds
     (root / "helpers.py").write_text(HARMLESS)
     assert _codes(check_app()) == []
+
+
+def _plant(cache: Path, name: str) -> None:
+    """Replace the message of the first finding of ``name``'s entry: it shows only while the
+    entry is reused."""
+    (stored,) = _cache_files(cache)
+    data = json.loads(stored.read_text())
+    entry = next(e for p, e in data["entries"].items() if Path(p).name == name)
+    entry["diagnostics"][0][1] = "planted by the test"
+    stored.write_text(json.dumps(data))
+
+
+REACHED_MAIN = """import asyncio
+from fastapi import FastAPI
+from jobs import job
+
+app = FastAPI()
+
+
+@app.get("/")
+async def index():
+    await job()
+"""
+REACHED_JOBS = "import time\n\n\nasync def job():\n    time.sleep(1)\n"
+
+
+def test_findings_that_depend_on_the_reach_are_kept_while_the_reach_is_the_same(tmp_path: Path):
+    """jobs.py imports nothing: whether its coroutine is reported depends on what the entry
+    points reach.  An edit elsewhere that changes no reference keeps its entry; an edit that
+    makes the coroutine unreached checks it again."""
+    root = _project(tmp_path, {"main.py": REACHED_MAIN, "jobs.py": REACHED_JOBS, "other.py": HARMLESS})
+    cache = tmp_path / "cache"
+    assert _codes(_check(root, cache)) == [("jobs.py", 5, "FPF101")]
+    _plant(cache, "jobs.py")
+    (root / "other.py").write_text(HARMLESS.replace("1", "2"))  # a real edit, not of the reach
+    (root / "main.py").write_text(REACHED_MAIN + "\n\nLIMIT = 3\n")  # nor is this one
+    assert "planted by the test" in _check(root, cache).stdout
+    (root / "main.py").write_text(REACHED_MAIN.replace("await job()", "return 1"))
+    assert _codes(_check(root, cache)) == []  # no entry point reaches job() any more
+    (root / "main.py").write_text(REACHED_MAIN)
+    assert _codes(_check(root, cache)) == [("jobs.py", 5, "FPF101")]
+
+
+def test_startup_only_answers_are_asked_again_not_thrown_away(tmp_path: Path):
+    main = """from contextlib import asynccontextmanager
+from fastapi import FastAPI
+from tasks import warm
+
+
+@asynccontextmanager
+async def lifespan(app):
+    await warm()
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/")
+async def index():
+    await warm()
+"""
+    tasks = "import time\n\n\nasync def warm():\n    time.sleep(1)\n"
+    root = _project(tmp_path, {"main.py": main, "tasks.py": tasks, "other.py": HARMLESS})
+    cache = tmp_path / "cache"
+    assert _codes(_check(root, cache)) == [("tasks.py", 5, "FPF101")]
+    (stored,) = _cache_files(cache)
+    entry = next(e for p, e in json.loads(stored.read_text())["entries"].items() if p.endswith("tasks.py"))
+    assert entry["outside"] == [["warm", False]]  # the answer it depends on is kept
+    _plant(cache, "tasks.py")
+    (root / "other.py").write_text(HARMLESS.replace("1", "2"))
+    assert "planted by the test" in _check(root, cache).stdout  # asked again: the same answer
+    (root / "main.py").write_text(main.split("\n\n@app.get")[0] + "\n")  # now only the lifespan awaits it
+    assert _codes(_check(root, cache)) == []
+
+
+def test_module_records_of_another_shape_are_learnt_again(tmp_path: Path):
+    root = _project(tmp_path, {"main.py": REACHED_MAIN, "jobs.py": REACHED_JOBS})
+    cache = tmp_path / "cache"
+    assert _codes(_check(root, cache)) == [("jobs.py", 5, "FPF101")]
+    (stored,) = _cache_files(cache)
+    data = json.loads(stored.read_text())
+    assert {Path(p).name for p in data["modules"]} == {"main.py", "jobs.py"}
+    for record in data["modules"].values():
+        record["summary"] = {"f": "not a mapping"}
+        record["exports"] = ["wrong"]
+        record["entries"] = [[1, 2]]
+    stored.write_text(json.dumps(data))
+    (root / "main.py").write_text(REACHED_MAIN + "\nLIMIT = 3\n")
+    assert _codes(_check(root, cache)) == [("jobs.py", 5, "FPF101")]
+
+
+def test_entry_points_and_unserved_settings_are_part_of_the_key(tmp_path: Path):
+    lib = "import time\n\n\nasync def serve():\n    time.sleep(1)\n"
+    root = _project(tmp_path, {"main.py": REACHED_MAIN, "jobs.py": REACHED_JOBS, "lib.py": lib})
+    cache = tmp_path / "cache"
+    assert _codes(_check(root, cache)) == [("jobs.py", 5, "FPF101")]
+    (root / "pyproject.toml").write_text('[tool.fastapi-perf]\nentry-points = ["lib:serve"]\n')
+    assert _codes(_check(root, cache)) == [("jobs.py", 5, "FPF101"), ("lib.py", 5, "FPF101")]
+    (root / "pyproject.toml").write_text('[tool.fastapi-perf]\nextend-unserved = ["jobs.py"]\n')
+    assert _codes(_check(root, cache)) == []
+
+
+def test_the_dependencies_are_what_the_chains_resolved_through(tmp_path: Path):
+    """A file's entry depends on the modules its calls were resolved through (a re-export, a
+    base class in a third module), whether checked or not; a module it imports only a constant
+    from is none of them."""
+    app = """import asyncio
+from fastapi import FastAPI
+from pkg import work
+from svc import Service
+from config import LIMIT
+
+app = FastAPI()
+
+
+@app.get("/a")
+async def a():
+    await asyncio.sleep(0)
+    return work()
+
+
+@app.get("/b")
+async def b():
+    service = Service()
+    await asyncio.sleep(0)
+    return service.get(LIMIT)
+"""
+    root = _project(tmp_path, {
+        "pyproject.toml": "[project]\nname = 'x'\n",
+        "app.py": app,
+        "pkg/__init__.py": "from .impl import work\n",
+        "pkg/impl.py": BLOCKING,
+        "svc.py": "from base import Base\n\n\nclass Service(Base):\n    pass\n",
+        "base.py": "import time\n\n\nclass Base:\n    def get(self, n):\n        time.sleep(n)\n",
+        "config.py": "LIMIT = 1\n",
+    })
+    cache = tmp_path / "cache"
+
+    def check_app() -> list[tuple[str, int, str]]:
+        return _codes(fastapi_perf("check", "--jobs", "1", "app.py", cwd=root, env={"FASTAPI_PERF_CACHE_DIR": str(cache)}))
+
+    both = [("app.py", 13, "FPF107"), ("app.py", 20, "FPF107")]
+    assert check_app() == both
+    _plant(cache, "app.py")
+    (root / "config.py").write_text("LIMIT = 2\n")
+    assert "planted by the test" in fastapi_perf("check", "--jobs", "1", "app.py", cwd=root,
+                                                 env={"FASTAPI_PERF_CACHE_DIR": str(cache)}).stdout
+    (root / "pkg" / "impl.py").write_text(HARMLESS)  # behind a re-export, not checked
+    assert check_app() == [("app.py", 20, "FPF107")]
+    (root / "base.py").write_text("class Base:\n    def get(self, n):\n        return n\n")  # a base class's module
+    assert check_app() == []
+    (root / "base.py").write_text("import time\n\n\nclass Base:\n    def get(self, n):\n        time.sleep(n)\n")
+    assert check_app() == [("app.py", 20, "FPF107")]

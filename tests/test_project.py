@@ -363,7 +363,7 @@ def test_startup_only_coroutines():
     path = project_module._norm(config)
     module = index._load(path)
     functions = module.info.functions
-    only_startup = {name for name in functions if functions[name].is_async and index.outside_requests(config, functions[name])}
+    only_startup = {name for name in functions if functions[name].is_async and index.outside_requests(config, name)}
     assert only_startup == {"init_db", "setup_all", "migrate", "load_settings", "ping_a", "ping_b"}
 
 

@@ -133,7 +133,7 @@ def test_a_finding_in_an_entry_point_needs_no_walk(tmp_path: Path, monkeypatch):
         result = check_source(main.read_bytes(), str(main), Settings(), project=index, on_disk=True)
     assert [d.line for d in result.diagnostics] == [7]
     assert "other.py" not in parsed
-    assert str(main) not in index.project_wide
+    assert str(main) not in index.reach_dependent
     with index.session():  # the other module's coroutine: the walk decides, and it is not reached
         result = check_source(other.read_bytes(), str(other), Settings(), project=index, on_disk=True)
     assert result.diagnostics == []
@@ -197,3 +197,44 @@ def test_star_imports_of_modules_that_are_no_source_resolve_to_nothing_at_once(t
 
     monkeypatch.setattr(index, "_locate", counting)
     assert index.function(str(user), "pkg.decode") is None
+
+
+def test_a_project_index_takes_what_the_reach_learnt_from_an_earlier_run(monkeypatch):
+    """The records a result cache keeps (exports, entry points, references of each module,
+    by the hash of its text) let the reach be computed again without parsing a module."""
+    import ast
+
+    from flake8_fastapi_perf.cache import content_hash
+
+    paths = [str(f) for f in FILES]
+    hashes = {str(f.resolve()): content_hash(f.read_bytes()) for f in FILES}
+    first = ProjectIndex.build(paths, [str(PROJECT)])
+    first.keeps_records = True
+    first.settings = Settings()
+    reach = first.reach()
+    assert reach is not None
+    records = first.records_json(hashes)
+    assert {"exports", "entries", "summary"} <= set(records[str((PROJECT / "app" / "main.py").resolve())])
+    parsed = []
+    real_parse = ast.parse
+
+    def counting(source, filename="<unknown>", *args, **kwargs):
+        parsed.append(filename)
+        return real_parse(source, filename, *args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", counting)
+    second = ProjectIndex.build(paths, [str(PROJECT)])
+    second.load_records(records, hashes)
+    second.settings = Settings()
+    again = second.reach()
+    assert again is not None and parsed == []
+    assert again.functions == reach.functions and again.classes == reach.classes
+    assert again.fingerprint() == reach.fingerprint()
+    # a record of another text is not taken
+    changed = dict(hashes)
+    changed[str((PROJECT / "app" / "main.py").resolve())] = "0" * 32
+    third = ProjectIndex.build(paths, [str(PROJECT)])
+    third.load_records(records, changed)
+    third.settings = Settings()
+    assert third.reach().fingerprint() == reach.fingerprint()
+    assert parsed and all(Path(p).name == "main.py" for p in parsed)

@@ -395,7 +395,7 @@ def test_a_read_only_cache_is_read_and_the_run_stays_silent(tmp_path: Path, monk
     """A read-only file system (or a cache of root's): the cache is read, not written, no warning."""
     directory = tmp_path / "cache"
     first = ResultCache(str(directory), ["."], ["a.py"])
-    first.put("a.py", cache_module.Settings(), [], None, [], False, digest="0" * 32)
+    first.put("a.py", cache_module.Settings(), [], None, [], {}, digest="0" * 32)
     first.save()
 
     def read_only(*args, **kwargs):

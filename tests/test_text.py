@@ -8,7 +8,7 @@ import re
 import pytest
 from conftest import TESTDATA
 
-from flake8_fastapi_perf.analysis.text import TextSummary, import_statements
+from flake8_fastapi_perf.analysis.text import TextSummary
 
 
 def _names(joined: bytes) -> set[str]:
@@ -75,9 +75,3 @@ def test_sure_defs_match_the_reference_and_the_parse(path):
            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
     for name, is_async in summary.sure.items():
         assert top.get(name) == is_async, name
-
-
-def test_import_statements():
-    source = b"import a.b as c, d\nfrom ..pkg import (x,\n y)\n    from . import z  # note\nprint('import')\n"
-    assert list(import_statements(source)) == [
-        ("import", b"a.b as c, d"), ("from", b"..pkg", b"(x,\n y)"), ("from", b".", b"z  ")]

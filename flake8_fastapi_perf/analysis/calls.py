@@ -511,7 +511,7 @@ class BlockingIndex:
         code = self.lookup(callee)
         if code is None:
             if callee.kind == "name" and self.project is not None and not self._allowed(callee.name):
-                ref = self.project.function(self.path, callee.name)
+                ref = self.project.function(self.path, callee.name, record_edges=True)
                 if ref is not None and not ref.is_async and not ref.is_generator:
                     # the tables and the allow list also know it by the name it is defined as
                     defined = f"{ref.module}.{ref.qualname}"
@@ -527,7 +527,8 @@ class BlockingIndex:
                 # (``UserService(db).get(i)``).  Only from the coroutine itself: deeper in a
                 # chain, such hops were mostly clients set up once (measured on prefect: 71 more
                 # findings of client code, none served)
-                ref = self.project.method(self.path or "", callee.type[len(PROJECT_TYPE):], callee.name)
+                ref = self.project.method(self.path or "", callee.type[len(PROJECT_TYPE):], callee.name,
+                                          record_edges=True)
                 if (ref is not None and not ref.is_async and not ref.is_generator
                         and not self._allowed(f"{ref.module}.{ref.qualname}")):
                     return None, ref

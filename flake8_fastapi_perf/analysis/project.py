@@ -71,13 +71,14 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from ..cache import content_hash
 from .calls import BlockingIndex, Chain, HelperRef
 from .fastapi import APP_CLASSES, OUTSIDE_REQUESTS, FastAPIModel, build_model
 from .names import Resolver, join_name as _join
-from .reach import Reach, is_entry, outermost
+from .reach import Reach, Summary, is_entry, outermost
 from .served import runner_argument, runs_elsewhere, unserved
 from .scope import FunctionInfo, ModuleInfo, child_nodes, module_level
-from .text import TextSummary, import_statements
+from .text import TextSummary
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Settings
@@ -200,6 +201,81 @@ class _Exports:
         self.names = names
 
 
+    def to_json(self) -> dict[str, Any]:
+        names = {name: b if type(b) is str else ["class", {m: list(f) for m, f in b[1].items()}] if b[0] == "class"
+                 else list(b) for name, b in self.names.items()}
+        return {"names": names, "stars": list(self.stars)}
+
+    @classmethod
+    def from_json(cls, data: Any) -> _Exports:
+        """The exports ``to_json`` wrote; a ValueError for anything of another shape."""
+        if type(data) is not dict or type(data.get("names")) is not dict or type(data.get("stars")) is not list:
+            raise ValueError("not exports")
+        exports = cls.__new__(cls)
+        if not all(type(star) is str for star in data["stars"]):
+            raise ValueError("not a star import")
+        exports.stars = data["stars"]
+        names: dict[str, str | tuple[Any, ...]] = {}
+        for name, binding in data["names"].items():
+            if type(binding) is str:
+                names[name] = sys.intern(binding)
+            elif binding == ["other"]:
+                names[name] = _OTHER
+            elif type(binding) is list and len(binding) == 3 and binding[0] == "def":
+                names[name] = _DEFS[_flags(binding[1:])]
+            elif type(binding) is list and len(binding) == 2 and binding[0] == "class" and type(binding[1]) is dict:
+                names[name] = ("class", {method: _FLAGS[_flags(f)] for method, f in binding[1].items()})
+            else:
+                raise ValueError("not a binding")
+        exports.names = names
+        return exports
+
+
+def _flags(value: Any) -> tuple[bool, bool]:
+    if type(value) is not list or len(value) != 2 or not all(type(v) is bool for v in value):
+        raise ValueError("not flags")
+    return value[0], value[1]
+
+
+def record_to_json(record: dict[str, Any]) -> dict[str, Any]:
+    """A module's record (``ProjectIndex.keep_record``) as JSON data: its top-level bindings
+    (``exports``), entry points (``entries``) and references (``summary``), each when known."""
+    out: dict[str, Any] = {"hash": record["hash"]}
+    if "exports" in record:
+        exports = record["exports"]
+        out["exports"] = exports.to_json() if exports is not None else None
+    if "entries" in record:
+        out["entries"] = [list(e) for e in record["entries"]]
+    if "summary" in record:
+        summary = record["summary"]
+        out["summary"] = summary.to_json() if summary is not None else None
+    return out
+
+
+def record_from_json(data: Any) -> dict[str, Any] | None:
+    """The record ``record_to_json`` wrote, or None for anything of another shape (a cache file
+    is read, never trusted)."""
+    try:
+        if type(data) is not dict or type(data.get("hash")) is not str:
+            return None
+        record: dict[str, Any] = {"hash": data["hash"]}
+        if "exports" in data:
+            record["exports"] = None if data["exports"] is None else _Exports.from_json(data["exports"])
+        if "entries" in data:
+            entries = data["entries"]
+            if type(entries) is not list:
+                return None
+            record["entries"] = [(sys.intern(e[0]), e[1]) for e in entries
+                                 if type(e) is list and len(e) == 2 and type(e[0]) is str and type(e[1]) is str]
+            if len(record["entries"]) != len(entries):
+                return None
+        if "summary" in data:
+            record["summary"] = None if data["summary"] is None else Summary.from_json(data["summary"])
+        return record
+    except (ValueError, TypeError, IndexError, RecursionError):
+        return None
+
+
 _OTHER = ("other",)
 _FLAGS = {(a, g): (a, g) for a in (False, True) for g in (False, True)}
 _DEFS = {(a, g): ("def", a, g) for a in (False, True) for g in (False, True)}
@@ -245,6 +321,18 @@ class ProjectIndex:
         self._summaries: dict[str, TextSummary] = {}  # of texts not parsed (see _may_define)
         self._exports: dict[str, _Exports | None] = {}  # None: cannot be parsed
         self._resolved: dict[tuple[str, str], HelperRef | None] = {}
+        self._located: dict[tuple[str, str], tuple[str, tuple[str, ...]] | None] = {}
+        #: the modules each answer of ``_resolved`` and ``_methods`` came from, and the sets
+        #: the resolutions under way collect them in (see ``function``)
+        self._via: dict[tuple[str, str], frozenset[str]] = {}
+        self._method_via: dict[tuple[str, str, str], frozenset[str]] = {}
+        self._collectors: list[set[str]] = []
+        #: the project's dependency graph as the check found it: module -> the modules the
+        #: answers about the names its functions call came from (``function``, ``method``); a
+        #: result cache checks a file again when a module it reaches in this graph changed.
+        #: ``new_edges``: those not handed on yet (a ``--jobs`` worker's, see ``take_edges``)
+        self.edges: dict[str, set[str]] = {}
+        self.new_edges: dict[str, set[str]] = {}
         self._methods: dict[tuple[str, str, str], HelperRef | None] = {}
         self._facts: dict[tuple[Any, str, str], Chain | None] = {}
         #: chains of helpers under constant arguments (see ``BlockingIndex.bind``)
@@ -253,15 +341,25 @@ class ProjectIndex:
         self.function_facts: dict[tuple[str | None, str, int, int], Any] = {}
         self._reachable: set[tuple[str, str]] | None = None
         self._outside: dict[tuple[str, str], bool] = {}
+        #: what the reach learns of each module (``Reach._entries``, ``Reach._summary``): kept by
+        #: a result cache under the hash of the module's text.  ``records``: an earlier run's, of
+        #: texts unchanged (the cache checked the hashes); ``fresh_records``: this run's, kept
+        #: only when ``keeps_records``
+        self.records: dict[str, dict[str, Any]] = {}
+        self.fresh_records: dict[str, dict[str, Any]] = {}
+        self.keeps_records = False
+        self._raw_records: dict[str, Any] = {}
         self._entry_reach: Reach | None = None  # see reach()
         #: the unsaved buffers the reach was computed with; None: not computed
         self._entry_reach_extra: frozenset[str] | None = None
         #: the settings of the files checked (for the ``unserved`` patterns)
         self.settings: Settings | None = None
         self._checked: set[str] = set()
-        #: files whose findings depend on the whole project (startup-only coroutines were asked
-        #: about): a result cache must drop them when any file changes
-        self.project_wide: set[str] = set()
+        #: what the findings of a file depend on beyond its imports: the startup-only
+        #: coroutines asked about (``outside_requests``, qualname -> answer), and the reach
+        #: (``reach_fingerprint``); a result cache asks again when a file changed
+        self.asked_outside: dict[str, dict[str, bool]] = {}
+        self.reach_dependent: set[str] = set()
         # Alive while needed (see release): parsed modules, and which module a function is of.
         self._live: dict[str, _Module] = {}
         self._owner: dict[int, _Module] = {}
@@ -407,6 +505,7 @@ class ProjectIndex:
         if path not in self._exports:
             self._exports[path] = _Exports(info)
             self._summaries.pop(path, None)  # the exports say it all now
+            self.keep_record(path, "exports", self._exports[path])
         for fn in info.all_functions:
             self._owner[id(fn)] = module
         return module
@@ -444,8 +543,82 @@ class ProjectIndex:
             info = None
         if info is None:
             self._exports[path] = None
+            self.keep_record(path, "exports", None)
             return None
         return self._add(path, info, source, registered=False)
+
+    def load_records(self, data: dict[str, Any], hashes: dict[str, str]) -> None:
+        """Take an earlier run's records (JSON data of a result cache) of the project's files
+        whose text has the same hash now (``hashes``: normalised path -> hash of its bytes)."""
+        for path, item in data.items():
+            if path in self._files and type(item) is dict and item.get("hash") == hashes.get(path):
+                self._raw_records[path] = item  # read when needed (``record``)
+
+    def recorded(self) -> dict[str, Any]:
+        """The earlier run's records taken (JSON data), for another index of the same files."""
+        return self._raw_records
+
+    def record(self, path: str) -> dict[str, Any] | None:
+        """The earlier run's record of ``path`` (see :meth:`load_records`), if any."""
+        record = self.records.get(path)
+        if record is None and path in self._raw_records:
+            record = record_from_json(self._raw_records[path])
+            if record is None:
+                del self._raw_records[path]  # of another shape: learnt again
+            else:
+                self.records[path] = record
+        return record
+
+    def records_json(self, hashes: dict[str, str]) -> dict[str, Any]:
+        """The records to keep (JSON data): the earlier run's still valid, with what this run
+        learnt (of the texts ``hashes`` says the files have)."""
+        out: dict[str, Any] = {}
+        for path, item in self._raw_records.items():
+            if hashes.get(path) == item.get("hash"):
+                out[path] = item
+        for path, record in self.fresh_records.items():
+            if hashes.get(path) != record["hash"]:
+                continue
+            data = record_to_json(record)
+            if out.get(path, {}).get("hash") == data["hash"]:
+                data = {**out[path], **data}
+            out[path] = data
+        for path, targets in self.edges.items():
+            if path not in hashes:
+                continue
+            data = out[path] = dict(out.get(path) or {"hash": hashes[path]})
+            known = data.get("edges")
+            data["edges"] = sorted(targets.union(known) if type(known) is list else targets)
+        return out
+
+    def take_edges(self) -> dict[str, set[str]]:
+        """The edges found since the last call (a ``--jobs`` worker hands them on)."""
+        new, self.new_edges = self.new_edges, {}
+        return new
+
+    def add_edges(self, edges: dict[str, set[str]]) -> None:
+        """Take the edges another index of the same files found (a ``--jobs`` worker's)."""
+        for path, targets in edges.items():
+            self.edges.setdefault(path, set()).update(targets)
+
+    def reach_fingerprint(self) -> str:
+        """``Reach.fingerprint`` of :meth:`reach` (``"all"``: every coroutine is reported)."""
+        reach = self.reach()
+        return reach.fingerprint() if reach is not None else "all"
+
+    def keep_record(self, path: str, field: str, value: Any) -> None:
+        """Keep ``value``, what the reach learnt of the module ``path``, as ``field`` of its
+        record, under the hash of the text it was learnt from (not a buffer's: not the file's)."""
+        if not self.keeps_records or path in self._unsaved:
+            return
+        record = self.fresh_records.get(path)
+        if record is None:
+            module = self._live.get(path)
+            source = module.source if module is not None and module.source is not None else self._source(path)
+            if source is None:
+                return
+            record = self.fresh_records[path] = {"hash": content_hash(source)}
+        record[field] = value
 
     def cached_tree(self, filename: str, source: bytes) -> ast.Module | None:
         """The tree of ``filename`` if the index has it parsed from exactly ``source``."""
@@ -501,6 +674,9 @@ class ProjectIndex:
             self._drop(module)
         self._exports.pop(path, None)
         self._summaries.pop(path, None)
+        self.records.pop(path, None)
+        self._raw_records.pop(path, None)
+        self.fresh_records.pop(path, None)
         self._sources.pop(path, None)
         self._digests.pop(path, None)
         # Every chain learnt may lead through the old text: those of the other live modules'
@@ -509,6 +685,8 @@ class ProjectIndex:
             other.indexes.clear()
         self._resolved.clear()
         self._methods.clear()
+        self._via.clear()
+        self._method_via.clear()
         self._facts.clear()
         self.bound_chains.clear()
         self.function_facts.clear()
@@ -738,43 +916,6 @@ class ProjectIndex:
                          helper.is_async, helper.is_generator)
 
     # -- dependencies (for the result cache) ---------------------------------------------------
-    def dependencies(self, filename: str, source: bytes) -> set[str]:
-        """The project files (normalised) the findings of ``filename`` may depend on directly:
-        every file an import statement of ``source`` can name (each prefix of a dotted name, and
-        for ``from X import n`` also ``X.n``), found by a scan of the text, not a parse.  FPF107
-        only follows names bound by imports, so the transitive closure of this relation (and the
-        set of project files) bounds what a file's cross-module findings depend on."""
-        path = _norm(filename)
-        found: set[str] = set()
-        names: list[str] = []
-        if b"\\\n" in source:  # backslash continuations
-            source = source.replace(b"\\\n", b" ")
-        for statement in import_statements(source):
-            if statement[0] == "import":
-                for item in statement[1].split(b","):
-                    dotted = item.split()[0] if item.split() else b""
-                    names.append(dotted.decode("ascii", "replace"))
-                continue
-            base = statement[1].decode("ascii", "replace")
-            names.append(base)
-            for item in statement[2].strip(b"()").split(b","):
-                name = item.split()[0] if item.split() else b""
-                if name and name != b"*":
-                    dotted = base + ("" if base.endswith(".") else ".") + name.decode("ascii", "replace")
-                    names.append(dotted)
-        for name in names:
-            stripped = name.lstrip(".")
-            dots = name[: len(name) - len(stripped)]
-            parts = stripped.split(".") if stripped else []
-            for k in range(len(parts) + 1):
-                if k == 0 and not dots:
-                    continue
-                located = self._locate(path, dots + ".".join(parts[:k]))
-                if located is not None:
-                    found.add(located[0])
-        found.discard(path)
-        return found
-
     # -- resolution ---------------------------------------------------------------------------
     def _file_of(self, base: str) -> str | None:
         """The project file of the module at ``base`` (a path without ``.py``), or None."""
@@ -823,7 +964,20 @@ class ProjectIndex:
         return roots
 
     def _locate(self, from_path: str, qualname: str) -> tuple[str, list[str]] | None:
-        """(module file, remaining attribute names) of a dotted name used in ``from_path``."""
+        """(module file, remaining attribute names) of a dotted name used in ``from_path``
+        (the same for every file of a directory: remembered by directory)."""
+        key = (os.path.dirname(from_path), qualname)
+        if key in self._located:
+            found = self._located[key]
+        else:
+            found = self._located[key] = self._locate_in(from_path, qualname)
+        if found is None:
+            return None
+        for collected in self._collectors:  # a resolution under way looks into that module
+            collected.add(found[0])
+        return found[0], list(found[1])
+
+    def _locate_in(self, from_path: str, qualname: str) -> tuple[str, tuple[str, ...]] | None:
         stripped = qualname.lstrip(".")
         level = len(qualname) - len(stripped)
         parts = stripped.split(".") if stripped else []
@@ -844,11 +998,15 @@ class ProjectIndex:
                     break
         if found is None:
             return None
-        return found[0], parts[found[1]:]
+        return found[0], tuple(parts[found[1]:])
 
-    def function(self, from_path: str | None, qualname: str) -> HelperRef | None:
+    def function(self, from_path: str | None, qualname: str, record_edges: bool = False) -> HelperRef | None:
         """The project function a dotted name used in the file ``from_path`` refers to, or
         None: module-level functions (through re-exports) and ``Class.method``.
+
+        The modules the answer comes from (each module a step of the resolution looked into)
+        are remembered with it; ``record_edges`` (the check's questions, not the reach's) adds
+        them to ``edges``: what the findings of ``from_path``'s functions may depend on.
 
         A name is followed through re-exports (``from .b import fetch``) and star imports
         (``from .b import *``: each base in turn, the first that has it wins) in a loop over an
@@ -861,12 +1019,43 @@ class ProjectIndex:
             return None
         key = (from_path, qualname)
         if key in self._resolved:
-            return self._resolved[key]
+            via = self._via[key]
+        else:
+            collected: set[str] = set()
+            self._collectors.append(collected)
+            try:
+                stored = self._resolve_function(key)
+            finally:
+                self._collectors.pop()
+            via = frozenset(collected)
+            for name in stored:
+                self._via[name] = via
+        self._visited(from_path, via, record_edges)
+        return self._resolved[key]
+
+    def _visited(self, from_path: str, via: frozenset[str], record_edges: bool) -> None:
+        """An answer about a name used in ``from_path`` came from the modules ``via``: what a
+        resolution under way collects, and (``record_edges``: a check asked) the edges of the
+        project's dependency graph."""
+        for collected in self._collectors:
+            collected.update(via)
+        if record_edges and via:
+            known = self.edges.setdefault(from_path, set())
+            if not via <= known:
+                new = via - known
+                known.update(new)
+                self.new_edges.setdefault(from_path, set()).update(new)
+
+    def _resolve_function(self, key: tuple[str, str]) -> list[tuple[str, str]]:
+        """``function``'s loop; the names it resolved (each remembered in ``_resolved``)."""
+        stored: list[tuple[str, str]] = []
         stack: list[tuple[tuple[str, str], Iterator[tuple[str, str]]]] = []  # a name, what to try
         under_way: set[tuple[str, str]] = set()
         while True:
             if key in self._resolved:
                 result = self._resolved[key]
+                for collected in self._collectors:
+                    collected.update(self._via.get(key, ()))
             elif key in under_way:
                 result = None  # a cycle of re-exports ends here
             else:
@@ -881,6 +1070,7 @@ class ProjectIndex:
                     result = None  # not found yet: try what it may refer to
                 else:
                     result = self._resolved[key] = step
+                    stored.append(key)
             while stack:  # hand the answer up, or go on with the next name to try
                 name, todo = stack[-1]
                 if result is None:
@@ -890,17 +1080,28 @@ class ProjectIndex:
                         break
                 stack.pop()
                 self._resolved[name] = result
+                stored.append(name)
             else:
-                return result
+                return stored
 
-    def method(self, from_path: str, class_name: str, name: str) -> HelperRef | None:
+    def method(self, from_path: str, class_name: str, name: str, record_edges: bool = False) -> HelperRef | None:
         """The method ``name`` of the project class ``class_name`` (a dotted name as seen from
         ``from_path``), defined there or inherited from its bases (first base first, depth
-        first: the method resolution order of single inheritance chains)."""
+        first: the method resolution order of single inheritance chains).  ``record_edges``:
+        as for :meth:`function`."""
         key = (from_path, class_name, name)
-        if key not in self._methods:
+        if key in self._methods:
+            via = self._method_via.get(key, frozenset())  # none yet: a cycle of bases, under way
+        else:
             self._methods[key] = None  # a cycle of bases ends here
-            self._methods[key] = self._method(from_path, class_name, name, 0)
+            collected: set[str] = set()
+            self._collectors.append(collected)
+            try:
+                self._methods[key] = self._method(from_path, class_name, name, 0)
+            finally:
+                self._collectors.pop()
+            via = self._method_via[key] = frozenset(collected)
+        self._visited(from_path, via, record_edges)
         return self._methods[key]
 
     def _method(self, from_path: str, class_name: str, name: str, depth: int) -> HelperRef | None:
@@ -944,15 +1145,23 @@ class ProjectIndex:
         return self._attribute(path, rest)
 
     def _exports_of(self, path: str) -> _Exports | None:
-        if path in self._exports:
+        if path in self._exports or self._recorded_exports(path):
             return self._exports[path]
         self._load(path)
         return self._exports.get(path)
 
+    def _recorded_exports(self, path: str) -> bool:
+        """Take the exports of ``path`` from an earlier run's record of the same text, if any."""
+        record = self.record(path)
+        if record is None or "exports" not in record:
+            return False
+        self._exports[path] = record["exports"]
+        return True
+
     def _attribute(self, path: str, rest: list[str]) -> HelperRef | list[tuple[str, str]] | None:
         if not rest:
             return None  # a module, not a function
-        if path not in self._exports:
+        if path not in self._exports and not self._recorded_exports(path):
             if not self._may_define(path, rest):
                 return None  # not worth a parse: no such def, import or star import in the text
             if len(rest) == 1:
@@ -1302,8 +1511,8 @@ class ProjectIndex:
             return ("handler", None, None)
         return False
 
-    def outside_requests(self, filename: str, fn: FunctionInfo) -> bool:
-        """``fn`` (a module-level coroutine of ``filename`` without a FastAPI role) only ever
+    def outside_requests(self, filename: str, qualname: str) -> bool:
+        """``qualname`` (a module-level coroutine of ``filename`` without a FastAPI role) only ever
         runs at startup or shutdown: every use of it in the project is a registration as
         lifespan/startup/shutdown handler, or an awaited call (also through ``asyncio.gather``
         / ``wait_for`` / ``shield``) in such a handler or in a coroutine for which the same
@@ -1321,7 +1530,7 @@ class ProjectIndex:
         are never dropped.  Only coroutines that some handler awaits (found once per run from
         the files mentioning ``lifespan``, ``on_event``, ...) get this look at every use."""
         start = _norm(filename)
-        key = (start, fn.qualname)
+        key = (start, qualname)
         if key in self._outside:
             return self._outside[key]
         reachable = self._startup_reachable()
@@ -1331,7 +1540,7 @@ class ProjectIndex:
         # Explore the coroutine and, transitively, the coroutines that await it.
         callers: dict[tuple[str, str], list[tuple[str, str]] | None] = {}  # None: disqualified
         handled: set[tuple[str, str]] = set()  # registered as, or awaited in, a handler
-        todo = [(start, fn.qualname)]  # (path, qualname): trees may come and go meanwhile
+        todo = [(start, qualname)]  # (path, qualname): trees may come and go meanwhile
         while todo:
             path, g = todo.pop()
             gkey = (path, g)
@@ -1425,7 +1634,7 @@ class ProjectIndex:
             # in an entry point itself (a route, a dependency...): reached, whatever the rest of
             # the project holds, with no need to walk it
             if module is None or not is_entry(module, self.model(module), outermost(fn)):
-                self.project_wide.add(ctx.path)  # the answer depends on every file (the cache)
+                self.reach_dependent.add(ctx.path)  # the answer depends on the reach (the cache)
                 reach = self.reach()
                 if reach is not None:
                     if not reach.reaches(ctx.path, fn):
@@ -1436,8 +1645,10 @@ class ProjectIndex:
                         relabelled[id(d)] = _COROUTINE.sub(
                             lambda m: f"{m.group(0)} (reached from {entry})", d.message, count=1)
             if self._candidate(ctx.path, fn):
-                self.project_wide.add(ctx.path)
-                if self.outside_requests(ctx.path, fn):
+                outside = self.outside_requests(ctx.path, fn.qualname)
+                # the answer depends on every file: a result cache asks again (see ``asked_outside``)
+                self.asked_outside.setdefault(ctx.path, {})[fn.qualname] = outside
+                if outside:
                     dropped.add(id(d))
         if not dropped and not relabelled:
             return diagnostics

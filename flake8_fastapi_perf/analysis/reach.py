@@ -21,7 +21,7 @@ What is not followed: the target of a thread or process (``Thread(target=f)``,
 it runs off the event loop, and the coroutines it starts run on loops of their own; and the
 coroutine ``asyncio.run(f())`` / ``loop.run_until_complete(f())`` runs (a loop of its own).
 
-Each module is read once into a ``_Summary`` (its references per function and class, no
+Each module is read once into a ``Summary`` (its references per function and class, no
 tree), so the walk parses a module at most once.  A project without any entry point (a
 library, an SDK) has no reach: every coroutine is reported, as with the ``every-coroutine``
 setting.  The reach is over-approximated on purpose (any method of a live class, any
@@ -33,10 +33,11 @@ loop of its own.
 from __future__ import annotations
 
 import ast
+import hashlib
 import re
 import sys
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .fastapi import APP_CLASSES, FastAPIModel
 from .names import join_name
@@ -101,13 +102,14 @@ class Reach:
         self._class_refs: dict[tuple[str, str], Key | None] = {}
         self._subclass_files: dict[bytes, list[str]] | None = None
         self._searched: set[Key] = set()
-        self._summaries: dict[str, _Summary | None] = {}
+        self._summaries: dict[str, Summary | None] = {}
         #: how each item was reached: the item whose references named it first; the entries'
         #: labels (``GET /items/{id}``, ``middleware `Timing.dispatch```) end the trail
         self._via: dict[tuple[str, str, str], tuple[str, str, str] | None] = {}
         self._labels: dict[tuple[str, str, str], str] = {}
         self._current: tuple[str, str, str] | None = None
         self._targets: dict[tuple[str, str], tuple[tuple[str, str, str], ...]] = {}
+        self._fingerprint: str | None = None
 
     # -- the answer ---------------------------------------------------------------------------
     def reaches(self, path: str, fn: FunctionInfo) -> bool:
@@ -143,23 +145,11 @@ class Reach:
         for path in sorted([*index._files, *unsaved]):
             if self._unserved(path):
                 continue
-            source = index._source(path)
-            if source is None or not _ENTRY_TEXT.search(source):
-                index._shed(path)
-                continue
-            module = index._load(path)
-            if module is None:
-                continue
-            model = index.model(module)
-            found = False
-            for fn in module.info.all_functions:
-                if not is_entry(module, model, fn):
-                    continue
-                found = True
-                top = outermost(fn)
-                self._queue("fn", path, top.qualname)
-                self._labels.setdefault(("fn", path, top.qualname), _label(model, top))
-            if found:
+            entries = self._entries(path)
+            for qualname, label in entries:
+                self._queue("fn", path, qualname)
+                self._labels.setdefault(("fn", path, qualname), label)
+            if entries:
                 self._queue("module", path, "")
                 self._summary(path)  # while the tree is here
             index.trim()
@@ -179,6 +169,30 @@ class Reach:
         self._class_refs.clear()
         self._subclass_files = None
         return self
+
+    def _entries(self, path: str) -> list[tuple[str, str]]:
+        """The entry points of the module ``path`` (outermost functions) with their labels,
+        from an earlier run's record of the same text, else from its tree."""
+        index = self.index
+        record = index.record(path)
+        if record is not None and "entries" in record:
+            return record["entries"]
+        source = index._source(path)
+        entries: list[tuple[str, str]] = []
+        if source is not None and _ENTRY_TEXT.search(source):
+            module = index._load(path)
+            if module is None:
+                return entries
+            model = index.model(module)
+            for fn in module.info.all_functions:
+                if is_entry(module, model, fn):
+                    top = outermost(fn)
+                    if all(q != top.qualname for q, _ in entries):
+                        entries.append((top.qualname, _label(model, top)))
+        else:
+            index._shed(path)
+        index.keep_record(path, "entries", entries)
+        return entries
 
     def _configured(self, entry: str) -> None:
         """``pkg.module:function`` or ``pkg.module:Class.method`` (``:Class``: all its methods)."""
@@ -270,11 +284,15 @@ class Reach:
             return (("module", located[0], ""),)
         return ()
 
-    def _summary(self, path: str) -> _Summary | None:
+    def _summary(self, path: str) -> Summary | None:
         """What the reach needs of the module ``path`` (parsed once for all its functions)."""
         if path in self._summaries:
             return self._summaries[path]
         index = self.index
+        record = index.record(path)
+        if record is not None and "summary" in record:
+            summary = self._summaries[path] = record["summary"]
+            return summary
         module = index._load(path)
         summary = None
         if module is not None:
@@ -282,7 +300,27 @@ class Reach:
                 summary = _summarize(self, module)
             index.trim()
         self._summaries[path] = summary
+        index.keep_record(path, "summary", summary)
         return summary
+
+    def fingerprint(self) -> str:
+        """A hash of the answer: what is reached, and the entry each trail ends at (a result
+        cache keeps a file's findings while this stays the same)."""
+        if self._fingerprint is None:
+            self._fingerprint = self._digest()
+        return self._fingerprint
+
+    def _digest(self) -> str:
+        digest = hashlib.blake2b(digest_size=16)
+        for item in sorted(self.functions):
+            digest.update(("f\0%s\0%s\n" % item).encode())
+        for item in sorted(self.classes):
+            digest.update(("c\0%s\0%s\n" % item).encode())
+        for item, via in sorted(self._via.items(), key=lambda kv: kv[0]):
+            digest.update(("v\0%s\0%s\0%s\0" % item + repr(via) + "\n").encode())
+        for item, label in sorted(self._labels.items()):
+            digest.update(("l\0%s\0%s\0%s\0" % item + label + "\n").encode())
+        return digest.hexdigest()
 
     def _runs_elsewhere(self, module: _Module, call: ast.Call, fn: FunctionInfo | None) -> bool:
         """The functions ``call`` is handed run off this loop: a thread, a process, a loop of
@@ -407,10 +445,12 @@ class Reach:
                             break
 
 
-class _Summary:
+class Summary:
     """What the reach needs of a module, without its tree: the references of each function
     (nested ones included in their outermost), of each class (body and bases) and of the
-    top-level code, the names of the functions a decorator registers, each class's bases."""
+    top-level code, the names of the functions a decorator registers, each class's bases.
+    It depends on the module's text alone: a result cache keeps it by the text's hash
+    (``to_json``/``from_json``)."""
 
     __slots__ = ("bases", "classes", "functions", "registered", "top")
 
@@ -421,11 +461,52 @@ class _Summary:
         self.registered: tuple[str, ...] = ()
         self.bases: dict[str, tuple[str, ...]] = {}
 
+    def to_json(self) -> dict[str, Any]:
+        return {"f": {k: list(v) for k, v in self.functions.items()},
+                "c": {k: [list(methods), list(refs)] for k, (methods, refs) in self.classes.items()},
+                "t": list(self.top), "r": list(self.registered), "b": {k: list(v) for k, v in self.bases.items()}}
 
-def _summarize(reach: Reach, module: _Module) -> _Summary:
+    @classmethod
+    def from_json(cls, data: Any) -> Summary:
+        """The summary ``to_json`` wrote; a ValueError for anything of another shape."""
+        if type(data) is not dict:
+            raise ValueError("not a summary")
+        summary = cls()
+        summary.functions = {_name(k): _strings(v) for k, v in _dict(data.get("f")).items()}
+        classes = {}
+        for k, v in _dict(data.get("c")).items():
+            if type(v) is not list or len(v) != 2:
+                raise ValueError("not a class")
+            classes[_name(k)] = (_strings(v[0]), _strings(v[1]))
+        summary.classes = classes
+        summary.top = _strings(data.get("t"))
+        summary.registered = _strings(data.get("r"))
+        summary.bases = {_name(k): _strings(v) for k, v in _dict(data.get("b")).items()}
+        return summary
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    if type(value) is not dict:
+        raise ValueError("not a mapping")
+    return value
+
+
+def _name(value: Any) -> str:
+    if type(value) is not str:
+        raise ValueError("not a name")
+    return sys.intern(value)
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if type(value) is not list:
+        raise ValueError("not a list of names")
+    return tuple(_name(v) for v in value)
+
+
+def _summarize(reach: Reach, module: _Module) -> Summary:
     info = module.info
     functions = {id(f.node): f for f in info.all_functions}
-    summary = _Summary()
+    summary = Summary()
     for name, fn in info.functions.items():
         summary.functions[name] = reach.refs(module, [fn.node], None, functions)
     for name, cls in info.classes.items():

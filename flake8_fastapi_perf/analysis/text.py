@@ -65,15 +65,6 @@ def _statement(source: bytes, line: int) -> tuple[Any, ...] | None:
     return ("import", match.group(1)) if match is not None else None
 
 
-def import_statements(source: bytes) -> Iterator[tuple[Any, ...]]:
-    """``("import", names)`` for ``import a.b as c, d`` and ``("from", base, names)`` for
-    ``from .x import (a, b)`` statements that start a line (the text of the names as written)."""
-    for line, _ in import_lines(source):
-        statement = _statement(source, line)
-        if statement is not None:
-            yield statement
-
-
 class TextSummary:
     """The names the text of a module may bind, for a module not parsed (yet).
 
