@@ -356,11 +356,18 @@ class ResultCache:
         #: previous run and of this one; the project index checks its shape and hash
         self.modules: dict[str, Any] = {}
         self.new_modules: dict[str, Any] = {}
+        #: what the entry points reached (``ProjectIndex.reach_json``), of the previous run and of this one
+        self.reach: Any = None
+        self.new_reach: Any = None
+        #: what the startup-only answers read (``ProjectIndex.outside_json``), previous and new
+        self.outside: Any = None
+        self.new_outside: Any = None
         #: what the project says now, asked only when a file changed and an entry depends on
         #: it: the fingerprint of what its entry points reach (``Reach.fingerprint``), and
         #: whether a coroutine only runs at startup (``ProjectIndex.outside_requests``)
         self.reach_fingerprint: Callable[[], str] | None = None
         self.outside_requests: Callable[[str, str], bool] | None = None
+        self.outside_unchanged: Callable[[], bool] | None = None  # no answer can differ (quick)
         self._valid: set[str] | None = None
         self.warning: str | None = None
         self._top: int | None = None  # descriptors of the top and the version directory
@@ -419,6 +426,8 @@ class ResultCache:
             self.seen = {p: h for p, h in loaded["seen"].items() if type(h) is str}
         if type(loaded) is dict and loaded.get("files") == self.files_key and type(loaded.get("modules")) is dict:
             self.modules = loaded["modules"]
+            self.reach = loaded.get("reach")
+            self.outside = loaded.get("outside")
 
     def see(self, path: str, data: bytes) -> str:
         """Record the bytes of a file of this run; returns their hash."""
@@ -463,9 +472,10 @@ class ResultCache:
             if asking:
                 current = self._ask(self.reach_fingerprint)
                 stale.update(p for p in asking if old[p]["reach"] != current)
-            for p, entry in old.items():
-                if entry["outside"] and p not in stale and p in hashes:
-                    if any(self._ask(self.outside_requests, p, q) != answer for q, answer in entry["outside"]):
+            asking = [p for p, entry in old.items() if entry["outside"] and p not in stale and p in hashes]
+            if asking and not self._ask(self.outside_unchanged):
+                for p in asking:
+                    if any(self._ask(self.outside_requests, p, q) != answer for q, answer in old[p]["outside"]):
                         stale.add(p)
         self._valid = {p for p in hashes if p in old and p not in stale}
         return self._valid
@@ -518,7 +528,8 @@ class ResultCache:
             return
         unchecked = {p: h for p, h in self.hashes.items() if p not in self.new}
         data = json.dumps({"files": self.files_key, "entries": self.new, "seen": unchecked,
-                           "modules": self.new_modules}, separators=(",", ":")).encode()
+                           "modules": self.new_modules, "reach": self.new_reach,
+                           "outside": self.new_outside}, separators=(",", ":")).encode()
         try:
             if self._top_ours:
                 try:

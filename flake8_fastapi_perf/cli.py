@@ -676,7 +676,7 @@ def run_check(args: argparse.Namespace) -> int:
             if run.cache is not None:
                 # what the reach learnt of the files unchanged since: they need no parse for it
                 run.project.keeps_records = True
-                run.project.load_records(run.cache.modules, run.cache.hashes)
+                run.project.load_records(run.cache.modules, run.cache.hashes, run.cache.reach, run.cache.outside)
                 project, first = run.project, files[0]
 
                 def reach_fingerprint() -> str:
@@ -691,8 +691,14 @@ def run_check(args: argparse.Namespace) -> int:
                     with project.session():
                         return project.outside_requests(path, qualname)
 
+                def outside_unchanged() -> bool:
+                    if project.settings is None:
+                        project.settings = run.settings_for(first)
+                    return project.outside_unchanged()
+
                 run.cache.reach_fingerprint = reach_fingerprint
                 run.cache.outside_requests = outside_requests
+                run.cache.outside_unchanged = outside_unchanged
         outcomes: dict[int, _Outcome] = {}
         todo: list[int] = []
         for i, (path, is_stdin) in enumerate(inputs):
@@ -760,6 +766,8 @@ def run_check(args: argparse.Namespace) -> int:
                         taken += 1
         if run.cache is not None:
             run.cache.new_modules = run.project.records_json(run.cache.hashes)
+            run.cache.new_reach = run.project.reach_json()
+            run.cache.new_outside = run.project.outside_json()
             run.cache.save()
         return run.report()
     except ConfigError as exc:

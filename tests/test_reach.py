@@ -238,3 +238,92 @@ def test_a_project_index_takes_what_the_reach_learnt_from_an_earlier_run(monkeyp
     third.settings = Settings()
     assert third.reach().fingerprint() == reach.fingerprint()
     assert parsed and all(Path(p).name == "main.py" for p in parsed)
+
+
+def _index_of(root: Path, records=None, hashes=None, reach=None, outside=None) -> ProjectIndex:
+    from flake8_fastapi_perf.cache import content_hash
+
+    files = sorted(root.rglob("*.py"))
+    index = ProjectIndex.build([str(f) for f in files], [str(root)])
+    index.keeps_records = True
+    index.settings = Settings()
+    current = {str(f.resolve()): content_hash(f.read_bytes()) for f in files}
+    if records is not None:
+        index.load_records(records, current, reach, outside)
+    return index, current
+
+
+CARRY_MAIN = """from contextlib import asynccontextmanager
+from fastapi import FastAPI
+from jobs import job, warm
+
+
+@asynccontextmanager
+async def lifespan(app):
+    await warm()
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/")
+async def index():
+    await job()
+"""
+CARRY_JOBS = "import time\n\n\nasync def job():\n    time.sleep(1)\n\n\nasync def warm():\n    time.sleep(1)\n"
+
+
+def _first_run(tmp_path: Path):
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "main.py").write_text(CARRY_MAIN)
+    (root / "jobs.py").write_text(CARRY_JOBS)
+    (root / "other.py").write_text("def helper():\n    return 1\n")
+    index, hashes = _index_of(root)
+    assert index.reach() is not None
+    jobs = str((root / "jobs.py").resolve())
+    assert index.outside_requests(jobs, "warm") is True and index.outside_requests(jobs, "job") is False
+    return root, index.records_json(hashes), index.reach_json(), index.outside_json()
+
+
+@pytest.mark.parametrize("name, edit, carried", [
+    ("other.py", "def helper():\n    return 2\n", True),  # the same references: nothing to walk again
+    ("other.py", "from jobs import job\n\n\ndef helper():\n    return job\n", True),  # not reached
+    ("other.py", "class Plugin(Base):\n    pass\n", True),  # no live class is called Base
+    ("main.py", CARRY_MAIN + "\n\nLIMIT = 3\n", True),
+    ("main.py", CARRY_MAIN.replace("await job()", "await job(2)"), True),
+    ("main.py", "import other\n" + CARRY_MAIN.replace("await job()", "await job(other.helper())"), False),
+    ("main.py", CARRY_MAIN.replace('@app.get("/")', '@app.get("/other")'), False),  # the entry's label
+    ("jobs.py", CARRY_JOBS.replace("async def warm", "async def cold"), False),  # its exports
+])
+def test_the_reach_of_an_earlier_run_is_carried_while_no_module_changed_what_it_read(tmp_path, monkeypatch, name,
+                                                                                     edit, carried):
+    from flake8_fastapi_perf.analysis.reach import Reach
+
+    root, records, reach, outside = _first_run(tmp_path)
+    (root / name).write_text(edit)
+    index, _ = _index_of(root, records, reach=reach, outside=outside)
+    walked = []
+    real = Reach.compute
+    monkeypatch.setattr(Reach, "compute", lambda self: walked.append(1) or real(self))
+    again = index.reach()
+    assert (walked == []) is carried
+    assert again.fingerprint() == reach["answer"]["fingerprint"] or not carried
+
+
+@pytest.mark.parametrize("edit, unchanged", [
+    ("def helper():\n    return 2\n", True),
+    ("def helper():\n    return 'warm'\n", False),  # spells a name the answers looked for
+    ("def helper():\n    return 1\n\n# the lifespan of the app\n", False),  # may register a handler
+    ("import asyncio\n\n\ndef helper():\n    asyncio.run(main())\n", False),  # runs a coroutine outside
+])
+def test_startup_only_answers_are_carried_while_no_changed_module_may_change_them(tmp_path, edit, unchanged):
+    root, records, reach, outside = _first_run(tmp_path)
+    assert str((root / "jobs.py").resolve()) in outside["seen"] and "warm" in outside["needles"]
+    (root / "other.py").write_text(edit)
+    index, _ = _index_of(root, records, reach=reach, outside=outside)
+    assert index.outside_unchanged() is unchanged
+    (root / "jobs.py").write_text(CARRY_JOBS + "\n")  # a module the answers read
+    index, _ = _index_of(root, records, reach=reach, outside=outside)
+    assert index.outside_unchanged() is False

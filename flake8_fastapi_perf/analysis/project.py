@@ -349,6 +349,18 @@ class ProjectIndex:
         self.fresh_records: dict[str, dict[str, Any]] = {}
         self.keeps_records = False
         self._raw_records: dict[str, Any] = {}
+        self._old_records: dict[str, Any] = {}  # all of them, of any text (see _carried_reach)
+        self._hashes: dict[str, str] = {}
+        self.previous_reach: Any = None
+        self._reach_computed = False
+        self._forgotten = False  # a text changed during the run: nothing is carried
+        #: what the startup-only answers read (``outside_requests``): the modules, and the names
+        #: looked for in every text; an earlier run's (``previous_outside``), carried while no
+        #: changed module is one of them or spells one (``outside_unchanged``)
+        self._outside_seen: set[str] = set()
+        self._outside_needles: set[bytes] = set()
+        self.previous_outside: Any = None
+        self._outside_verdict: bool | None = None
         self._entry_reach: Reach | None = None  # see reach()
         #: the unsaved buffers the reach was computed with; None: not computed
         self._entry_reach_extra: frozenset[str] | None = None
@@ -547,9 +559,15 @@ class ProjectIndex:
             return None
         return self._add(path, info, source, registered=False)
 
-    def load_records(self, data: dict[str, Any], hashes: dict[str, str]) -> None:
+    def load_records(self, data: dict[str, Any], hashes: dict[str, str], reach: Any = None,
+                     outside: Any = None) -> None:
         """Take an earlier run's records (JSON data of a result cache) of the project's files
-        whose text has the same hash now (``hashes``: normalised path -> hash of its bytes)."""
+        whose text has the same hash now (``hashes``: normalised path -> hash of its bytes), and
+        its reach (``reach_json``), carried if nothing it read changed (``_carried_reach``)."""
+        self._old_records = data
+        self._hashes = hashes
+        self.previous_reach = reach
+        self.previous_outside = outside
         for path, item in data.items():
             if path in self._files and type(item) is dict and item.get("hash") == hashes.get(path):
                 self._raw_records[path] = item  # read when needed (``record``)
@@ -677,6 +695,7 @@ class ProjectIndex:
         self.records.pop(path, None)
         self._raw_records.pop(path, None)
         self.fresh_records.pop(path, None)
+        self._forgotten = True
         self._sources.pop(path, None)
         self._digests.pop(path, None)
         # Every chain learnt may lead through the old text: those of the other live modules'
@@ -1278,6 +1297,7 @@ class ProjectIndex:
             if source is None or not (offline or _mentions_handler(source) or _mentions_offline(source)):
                 self._shed(path)
                 continue
+            self._outside_seen.add(path)
             module = self._load(path)
             if module is None:
                 continue
@@ -1305,6 +1325,7 @@ class ProjectIndex:
             if key in explored:
                 continue
             explored.add(key)
+            self._outside_seen.add(key[0])
             module = self._load(key[0])
             fn = module.function(key[1]) if module is not None else None
             if module is not None and fn is not None:
@@ -1421,12 +1442,14 @@ class ProjectIndex:
         (passed around, called without await, unknown), or when it is no candidate.  What is
         known of a module is taken while its tree is alive; trees beyond the budget go after
         each file."""
+        self._outside_seen.add(path)
         home = self._load(path)
         target = home.function(qualname) if home is not None else None
         if target is None or not self._candidate(path, target):
             return None
         name = target.name  # from here on, only its names: its tree may go
         needle = name.encode()
+        self._outside_needles.add(needle)
         uses: list[tuple[Any, ...]] = []
         if self._unserved(path) or runs_elsewhere(target, home.info, home.resolver):  # type: ignore[union-attr]
             uses.append(("handler",))  # it runs outside the server: a root like a handler
@@ -1438,6 +1461,7 @@ class ProjectIndex:
             if source is None or not _names(source, needle):
                 self._shed(file)
                 continue
+            self._outside_seen.add(file)
             module = self._load(file)
             if module is None:
                 return None  # cannot tell what it does with the name
@@ -1533,6 +1557,16 @@ class ProjectIndex:
         key = (start, qualname)
         if key in self._outside:
             return self._outside[key]
+        collected: set[str] = set()  # the modules names were resolved through
+        self._collectors.append(collected)
+        try:
+            return self._outside_requests(key)
+        finally:
+            self._collectors.pop()
+            self._outside_seen.update(collected)
+
+    def _outside_requests(self, key: tuple[str, str]) -> bool:
+        start, qualname = key
         reachable = self._startup_reachable()
         if key not in reachable:
             self._outside[key] = False
@@ -1612,9 +1646,91 @@ class ProjectIndex:
             self._entry_reach_extra = extra
             self._entry_reach = None
             if self.settings is None or not self.settings.every_coroutine:
-                reach = Reach(self, self.settings).compute()
+                reach = self._carried_reach()
+                if reach is None:
+                    reach = Reach(self, self.settings).compute()
                 self._entry_reach = reach if reach.entries else None
+            self._reach_computed = True
         return self._entry_reach
+
+    def reach_json(self) -> dict[str, Any] | None:
+        """The reach of this run (computed, or carried from an earlier one) as JSON data, with
+        the settings it depends on; None when it was not needed."""
+        if not self._reach_computed or self._entry_reach_extra or self.settings is None:
+            return None
+        reach = self._entry_reach
+        answer = None if reach is None else reach.saved if reach.saved is not None else reach.to_json()
+        return {"key": _reach_key(self.settings), "answer": answer}
+
+    def _changed(self) -> list[str]:
+        """The project files whose text is not the one the earlier run's records were of."""
+        old = self._old_records
+        return sorted(p for p in self._files if p not in old or type(old[p]) is not dict
+                      or old[p].get("hash") != self._hashes.get(p))
+
+    def outside_unchanged(self) -> bool:
+        """No answer of ``outside_requests`` the earlier run gave can differ now: no module it
+        read changed, and no changed module mentions a lifespan/startup/shutdown handler, runs
+        a coroutine outside the server, is a test or script, or spells a name it looked for."""
+        if self._outside_verdict is None:
+            self._outside_verdict = self._outside_carried()
+        return self._outside_verdict
+
+    def _outside_carried(self) -> bool:
+        previous = self.previous_outside
+        if (type(previous) is not dict or self._forgotten or self._unsaved or self.settings is None
+                or previous.get("key") != _reach_key(self.settings)):
+            return False
+        seen, needles = previous.get("seen"), previous.get("needles")
+        if type(seen) is not list or type(needles) is not list or not all(type(n) is str for n in needles):
+            return False
+        seen = set(seen)
+        spelt = [n.encode() for n in needles]
+        for path in self._changed():
+            if path in seen or self._unserved(path):
+                return False
+            source = self._source(path)
+            if source is None or _mentions_handler(source) or _mentions_offline(source):
+                return False
+            if any(_names(source, needle) for needle in spelt):
+                return False
+        return True
+
+    def outside_json(self) -> dict[str, Any] | None:
+        """What the startup-only answers of this run and of the earlier ones still valid read
+        (see ``outside_unchanged``), as JSON data."""
+        if self.settings is None or self._forgotten:
+            return None
+        seen, needles = set(self._outside_seen), {n.decode() for n in self._outside_needles}
+        previous = self.previous_outside
+        if self._outside_verdict is not False and type(previous) is dict and previous.get("key") == _reach_key(self.settings):
+            if type(previous.get("seen")) is list and type(previous.get("needles")) is list:
+                seen.update(p for p in previous["seen"] if type(p) is str)
+                needles.update(n for n in previous["needles"] if type(n) is str)
+        return {"key": _reach_key(self.settings), "seen": sorted(seen), "needles": sorted(needles)}
+
+    def _carried_reach(self) -> Reach | None:
+        """The reach of the run that wrote the result cache, when no module changed what the
+        walk reads of it (``Reach.same_facts``): a warm run then needs no walk at all."""
+        previous, self.previous_reach = self.previous_reach, None  # one try
+        if (not previous or type(previous) is not dict or self._forgotten or self._unsaved
+                or self.settings is None or previous.get("key") != _reach_key(self.settings)):
+            return None
+        try:
+            answer = previous.get("answer")
+            if answer is None:
+                carried = Reach(self, self.settings)  # no entry points then
+            else:
+                carried = Reach.from_json(self, self.settings, answer)
+                carried.saved = answer  # written again as it was read
+            old = self._old_records
+            probe = Reach(self, self.settings)
+            for path in self._changed():
+                if not probe.same_facts(path, old.get(path), carried.live_class_names()):
+                    return None
+            return carried
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+            return None
 
     def drop_outside_requests(self, ctx: ModuleContext, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
         """``diagnostics`` without the FPF101-FPF107 findings inside functions no entry point
@@ -1654,6 +1770,12 @@ class ProjectIndex:
             return diagnostics
         return [replace(d, message=relabelled[id(d)]) if id(d) in relabelled else d
                 for d in diagnostics if id(d) not in dropped]
+
+
+def _reach_key(settings: Settings) -> str:
+    """What of the settings the reach depends on."""
+    return repr((settings.unserved, settings.extend_unserved, settings.entry_points, settings.every_coroutine,
+                 settings.root))
 
 
 def _innermost_functions(functions: Iterable[FunctionInfo], diagnostics: list[Diagnostic]

@@ -110,6 +110,7 @@ class Reach:
         self._current: tuple[str, str, str] | None = None
         self._targets: dict[tuple[str, str], tuple[tuple[str, str, str], ...]] = {}
         self._fingerprint: str | None = None
+        self.saved: dict[str, Any] | None = None  # ``to_json`` of a reach carried from a cache
 
     # -- the answer ---------------------------------------------------------------------------
     def reaches(self, path: str, fn: FunctionInfo) -> bool:
@@ -309,6 +310,89 @@ class Reach:
         if self._fingerprint is None:
             self._fingerprint = self._digest()
         return self._fingerprint
+
+    def to_json(self) -> dict[str, Any]:
+        """The answer (what ``reaches``, ``entry_of`` and ``fingerprint`` need), as JSON data:
+        a result cache keeps it for a run in which no module changed what the reach reads."""
+        paths: dict[str, int] = {}
+
+        def item(kind: str, path: str, name: str) -> list[Any]:
+            return [kind, paths.setdefault(path, len(paths)), name]
+
+        data = {
+            "entries": self.entries,
+            "functions": [[paths.setdefault(p, len(paths)), q] for p, q in sorted(self.functions)],
+            "classes": [[paths.setdefault(p, len(paths)), q] for p, q in sorted(self.classes)],
+            "modules": [paths.setdefault(p, len(paths)) for p in sorted(self.modules)],
+            "via": [[*item(*k), *(item(*v) if v is not None else [])] for k, v in sorted(self._via.items())],
+            "labels": [[*item(*k), label] for k, label in sorted(self._labels.items())],
+            "fingerprint": self.fingerprint(),
+        }
+        data["paths"] = list(paths)
+        return data
+
+    @classmethod
+    def from_json(cls, index: ProjectIndex, settings: Settings | None, data: Any) -> Reach:
+        """The answer ``to_json`` wrote; a ValueError (or TypeError, IndexError) for anything of
+        another shape."""
+        reach = cls(index, settings)
+        paths = data["paths"]
+        if type(paths) is not list or not all(type(p) is str for p in paths):
+            raise ValueError("not paths")
+
+        def text(value: Any) -> str:
+            if type(value) is not str:
+                raise ValueError("not a name")
+            return sys.intern(value)
+
+        def item(values: list[Any]) -> tuple[str, str, str]:
+            kind, path, name = values
+            if kind not in ("fn", "class", "module") or type(path) is not int:
+                raise ValueError("not an item")
+            return kind, paths[path], text(name)
+
+        reach.entries = data["entries"]
+        if type(reach.entries) is not int:
+            raise ValueError("not a count")
+        reach.functions = {(paths[p], text(q)) for p, q in data["functions"]}
+        reach.classes = {(paths[p], text(q)) for p, q in data["classes"]}
+        reach.modules = {paths[p] for p in data["modules"]}
+        for values in data["via"]:
+            reach._via[item(values[:3])] = item(values[3:]) if len(values) == 6 else None
+        for values in data["labels"]:
+            reach._labels[item(values[:3])] = text(values[3])
+        reach._fingerprint = text(data["fingerprint"])
+        return reach
+
+    def live_class_names(self) -> set[bytes]:
+        """The names of the live classes, as the subclass search looks for them in a text."""
+        return {name.encode() for _, name in self.classes}
+
+    def same_facts(self, path: str, old: Any, live: set[bytes]) -> bool:
+        """What the walk reads of the module ``path`` (changed since the run that wrote ``old``,
+        its record then) is what it read then: its top-level bindings, entry points and
+        references; and it is no candidate of the subclass search (for the ``live`` class
+        names) it was not then."""
+        index = self.index
+        if type(old) is not dict:
+            return False
+        module = index._load(path)
+        if "exports" in old:
+            exports = index._exports_of(path)
+            if (exports.to_json() if exports is not None else None) != old["exports"]:
+                return False
+        if self._unserved(path):
+            return True  # the walk never enters it
+        if "entries" not in old or [list(e) for e in self._entries(path)] != old["entries"]:
+            return False
+        if "summary" in old:
+            summary = self._summary(path)
+            return (summary.to_json() if summary is not None else None) == old["summary"]
+        # not read then: not reached, and no candidate of the subclass search
+        if module is None or self._entries(path):
+            return module is None
+        source = index._source(path) or b""
+        return not any(set(_IDENT.findall(m.group(1))) & live for m in _CLASS_LINE.finditer(source))
 
     def _digest(self) -> str:
         digest = hashlib.blake2b(digest_size=16)
