@@ -256,15 +256,27 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _write_file(directory: int, name: str, data: bytes) -> None:
+def _write_file(directory: int, name: str, data: bytes | Iterable[str]) -> None:
     """Write ``name`` in ``directory`` in one rename of a new temporary file: a reader sees the
     old file or the new one, a full disk leaves the old one, and a symlink named ``name`` is
-    replaced, never written through."""
+    replaced, never written through.  ``data``: bytes, or text in pieces (a cache file of 20
+    MB is written as it is encoded, never held whole)."""
     temporary = f".{name}.{secrets.token_hex(6)}.tmp"
     fd = os.open(temporary, _CREATE_FLAGS, 0o666, dir_fd=directory)
     try:
         try:
-            _write_all(fd, data)
+            if isinstance(data, bytes):
+                _write_all(fd, data)
+            else:
+                pending: list[str] = []
+                size = 0
+                for piece in data:
+                    pending.append(piece)
+                    size += len(piece)
+                    if size >= 1 << 20:
+                        _write_all(fd, "".join(pending).encode())
+                        pending, size = [], 0
+                _write_all(fd, "".join(pending).encode())
         finally:
             os.close(fd)
         os.rename(temporary, name, src_dir_fd=directory, dst_dir_fd=directory)
@@ -527,9 +539,9 @@ class ResultCache:
         if self._version is None or self._top is None:
             return
         unchecked = {p: h for p, h in self.hashes.items() if p not in self.new}
-        data = json.dumps({"files": self.files_key, "entries": self.new, "seen": unchecked,
-                           "modules": self.new_modules, "reach": self.new_reach,
-                           "outside": self.new_outside}, separators=(",", ":")).encode()
+        data = json.JSONEncoder(separators=(",", ":")).iterencode(
+            {"files": self.files_key, "entries": self.new, "seen": unchecked, "modules": self.new_modules,
+             "reach": self.new_reach, "outside": self.new_outside})
         try:
             if self._top_ours:
                 try:

@@ -678,22 +678,17 @@ def run_check(args: argparse.Namespace) -> int:
                 run.project.keeps_records = True
                 run.project.load_records(run.cache.modules, run.cache.hashes, run.cache.reach, run.cache.outside)
                 project, first = run.project, files[0]
+                project.settings = run.settings_for(first)  # what the reach's cached answer is for
 
                 def reach_fingerprint() -> str:
-                    if project.settings is None:
-                        project.settings = run.settings_for(first)
                     with project.session():
                         return project.reach_fingerprint()
 
                 def outside_requests(path: str, qualname: str) -> bool:
-                    if project.settings is None:
-                        project.settings = run.settings_for(first)
                     with project.session():
                         return project.outside_requests(path, qualname)
 
                 def outside_unchanged() -> bool:
-                    if project.settings is None:
-                        project.settings = run.settings_for(first)
                     return project.outside_unchanged()
 
                 run.cache.reach_fingerprint = reach_fingerprint

@@ -7,6 +7,7 @@ and an object the lifespan builds are served."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -309,7 +310,7 @@ def test_the_reach_of_an_earlier_run_is_carried_while_no_module_changed_what_it_
     monkeypatch.setattr(Reach, "compute", lambda self: walked.append(1) or real(self))
     again = index.reach()
     assert (walked == []) is carried
-    assert again.fingerprint() == reach["answer"]["fingerprint"] or not carried
+    assert again.fingerprint() == json.loads(reach["answer"])["fingerprint"] or not carried
 
 
 @pytest.mark.parametrize("edit, unchanged", [

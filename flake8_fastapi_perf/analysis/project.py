@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import ast
 import gc
+import json
 import os
 import re
 import sys
@@ -239,17 +240,23 @@ def _flags(value: Any) -> tuple[bool, bool]:
 
 def record_to_json(record: dict[str, Any]) -> dict[str, Any]:
     """A module's record (``ProjectIndex.keep_record``) as JSON data: its top-level bindings
-    (``exports``), entry points (``entries``) and references (``summary``), each when known."""
+    (``exports``), entry points (``entries``) and references (``summary``), each when known,
+    each as one JSON text: a cache of 3,000 modules then loads as a few strings per module,
+    decoded when a module's record is needed (``record_from_json``), not as a million objects."""
     out: dict[str, Any] = {"hash": record["hash"]}
     if "exports" in record:
         exports = record["exports"]
-        out["exports"] = exports.to_json() if exports is not None else None
+        out["exports"] = _compact(exports.to_json() if exports is not None else None)
     if "entries" in record:
-        out["entries"] = [list(e) for e in record["entries"]]
+        out["entries"] = _compact([list(e) for e in record["entries"]])
     if "summary" in record:
         summary = record["summary"]
-        out["summary"] = summary.to_json() if summary is not None else None
+        out["summary"] = _compact(summary.to_json() if summary is not None else None)
     return out
+
+
+def _compact(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"))
 
 
 def record_from_json(data: Any) -> dict[str, Any] | None:
@@ -260,9 +267,10 @@ def record_from_json(data: Any) -> dict[str, Any] | None:
             return None
         record: dict[str, Any] = {"hash": data["hash"]}
         if "exports" in data:
-            record["exports"] = None if data["exports"] is None else _Exports.from_json(data["exports"])
+            exports = _decoded(data["exports"])
+            record["exports"] = None if exports is None else _Exports.from_json(exports)
         if "entries" in data:
-            entries = data["entries"]
+            entries = _decoded(data["entries"])
             if type(entries) is not list:
                 return None
             record["entries"] = [(sys.intern(e[0]), e[1]) for e in entries
@@ -270,10 +278,17 @@ def record_from_json(data: Any) -> dict[str, Any] | None:
             if len(record["entries"]) != len(entries):
                 return None
         if "summary" in data:
-            record["summary"] = None if data["summary"] is None else Summary.from_json(data["summary"])
+            summary = _decoded(data["summary"])
+            record["summary"] = None if summary is None else Summary.from_json(summary)
         return record
     except (ValueError, TypeError, IndexError, RecursionError):
         return None
+
+
+def _decoded(text: Any) -> Any:
+    if type(text) is not str:
+        raise ValueError("not a JSON text")
+    return json.loads(text)
 
 
 _OTHER = ("other",)
@@ -321,12 +336,12 @@ class ProjectIndex:
         self._summaries: dict[str, TextSummary] = {}  # of texts not parsed (see _may_define)
         self._exports: dict[str, _Exports | None] = {}  # None: cannot be parsed
         self._resolved: dict[tuple[str, str], HelperRef | None] = {}
-        self._located: dict[tuple[str, str], tuple[str, tuple[str, ...]] | None] = {}
         #: the modules each answer of ``_resolved`` and ``_methods`` came from, and the sets
         #: the resolutions under way collect them in (see ``function``)
         self._via: dict[tuple[str, str], frozenset[str]] = {}
         self._method_via: dict[tuple[str, str, str], frozenset[str]] = {}
         self._collectors: list[set[str]] = []
+        self._via_sets: dict[frozenset[str], frozenset[str]] = {}
         #: the project's dependency graph as the check found it: module -> the modules the
         #: answers about the names its functions call came from (``function``, ``method``); a
         #: result cache checks a file again when a module it reaches in this graph changed.
@@ -352,6 +367,7 @@ class ProjectIndex:
         self._old_records: dict[str, Any] = {}  # all of them, of any text (see _carried_reach)
         self._hashes: dict[str, str] = {}
         self.previous_reach: Any = None
+        self._previous_reach: Any = None
         self._reach_computed = False
         self._forgotten = False  # a text changed during the run: nothing is carried
         #: what the startup-only answers read (``outside_requests``): the modules, and the names
@@ -566,7 +582,7 @@ class ProjectIndex:
         its reach (``reach_json``), carried if nothing it read changed (``_carried_reach``)."""
         self._old_records = data
         self._hashes = hashes
-        self.previous_reach = reach
+        self.previous_reach = self._previous_reach = reach
         self.previous_outside = outside
         for path, item in data.items():
             if path in self._files and type(item) is dict and item.get("hash") == hashes.get(path):
@@ -706,6 +722,7 @@ class ProjectIndex:
         self._methods.clear()
         self._via.clear()
         self._method_via.clear()
+        self._via_sets.clear()
         self._facts.clear()
         self.bound_chains.clear()
         self.function_facts.clear()
@@ -983,20 +1000,7 @@ class ProjectIndex:
         return roots
 
     def _locate(self, from_path: str, qualname: str) -> tuple[str, list[str]] | None:
-        """(module file, remaining attribute names) of a dotted name used in ``from_path``
-        (the same for every file of a directory: remembered by directory)."""
-        key = (os.path.dirname(from_path), qualname)
-        if key in self._located:
-            found = self._located[key]
-        else:
-            found = self._located[key] = self._locate_in(from_path, qualname)
-        if found is None:
-            return None
-        for collected in self._collectors:  # a resolution under way looks into that module
-            collected.add(found[0])
-        return found[0], list(found[1])
-
-    def _locate_in(self, from_path: str, qualname: str) -> tuple[str, tuple[str, ...]] | None:
+        """(module file, remaining attribute names) of a dotted name used in ``from_path``."""
         stripped = qualname.lstrip(".")
         level = len(qualname) - len(stripped)
         parts = stripped.split(".") if stripped else []
@@ -1017,7 +1021,9 @@ class ProjectIndex:
                     break
         if found is None:
             return None
-        return found[0], tuple(parts[found[1]:])
+        for collected in self._collectors:  # a resolution under way looks into that module
+            collected.add(found[0])
+        return found[0], parts[found[1]:]
 
     def function(self, from_path: str | None, qualname: str, record_edges: bool = False) -> HelperRef | None:
         """The project function a dotted name used in the file ``from_path`` refers to, or
@@ -1046,11 +1052,17 @@ class ProjectIndex:
                 stored = self._resolve_function(key)
             finally:
                 self._collectors.pop()
-            via = frozenset(collected)
+            via = self._shared(collected)
             for name in stored:
                 self._via[name] = via
         self._visited(from_path, via, record_edges)
         return self._resolved[key]
+
+    def _shared(self, paths: set[str]) -> frozenset[str]:
+        """``paths`` as a frozenset, one object per distinct set (60,000 answers on litellm
+        came from a few thousand sets of modules)."""
+        key = frozenset(paths)
+        return self._via_sets.setdefault(key, key)
 
     def _visited(self, from_path: str, via: frozenset[str], record_edges: bool) -> None:
         """An answer about a name used in ``from_path`` came from the modules ``via``: what a
@@ -1119,7 +1131,7 @@ class ProjectIndex:
                 self._methods[key] = self._method(from_path, class_name, name, 0)
             finally:
                 self._collectors.pop()
-            via = self._method_via[key] = frozenset(collected)
+            via = self._method_via[key] = self._shared(collected)
         self._visited(from_path, via, record_edges)
         return self._methods[key]
 
@@ -1656,10 +1668,13 @@ class ProjectIndex:
     def reach_json(self) -> dict[str, Any] | None:
         """The reach of this run (computed, or carried from an earlier one) as JSON data, with
         the settings it depends on; None when it was not needed."""
-        if not self._reach_computed or self._entry_reach_extra or self.settings is None:
+        if self._entry_reach_extra or self.settings is None:
             return None
+        if not self._reach_computed:
+            # not needed this run: the earlier one's holds while no file changed
+            return None if self._forgotten or self._changed() else self._previous_reach
         reach = self._entry_reach
-        answer = None if reach is None else reach.saved if reach.saved is not None else reach.to_json()
+        answer = None if reach is None else reach.saved if reach.saved is not None else _compact(reach.to_json())
         return {"key": _reach_key(self.settings), "answer": answer}
 
     def _changed(self) -> list[str]:
@@ -1721,7 +1736,7 @@ class ProjectIndex:
             if answer is None:
                 carried = Reach(self, self.settings)  # no entry points then
             else:
-                carried = Reach.from_json(self, self.settings, answer)
+                carried = Reach.from_json(self, self.settings, _decoded(answer))
                 carried.saved = answer  # written again as it was read
             old = self._old_records
             probe = Reach(self, self.settings)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import re
 import sys
 from collections import deque
@@ -110,7 +111,7 @@ class Reach:
         self._current: tuple[str, str, str] | None = None
         self._targets: dict[tuple[str, str], tuple[tuple[str, str, str], ...]] = {}
         self._fingerprint: str | None = None
-        self.saved: dict[str, Any] | None = None  # ``to_json`` of a reach carried from a cache
+        self.saved: str | None = None  # ``to_json`` of a reach carried from a cache, as its JSON text
 
     # -- the answer ---------------------------------------------------------------------------
     def reaches(self, path: str, fn: FunctionInfo) -> bool:
@@ -376,18 +377,22 @@ class Reach:
         index = self.index
         if type(old) is not dict:
             return False
+
+        def then(field: str) -> Any:  # what the record said (a JSON text, see record_to_json)
+            return json.loads(old[field]) if type(old[field]) is str else object()
+
         module = index._load(path)
         if "exports" in old:
             exports = index._exports_of(path)
-            if (exports.to_json() if exports is not None else None) != old["exports"]:
+            if (exports.to_json() if exports is not None else None) != then("exports"):
                 return False
         if self._unserved(path):
             return True  # the walk never enters it
-        if "entries" not in old or [list(e) for e in self._entries(path)] != old["entries"]:
+        if "entries" not in old or [list(e) for e in self._entries(path)] != then("entries"):
             return False
         if "summary" in old:
             summary = self._summary(path)
-            return (summary.to_json() if summary is not None else None) == old["summary"]
+            return (summary.to_json() if summary is not None else None) == then("summary")
         # not read then: not reached, and no candidate of the subclass search
         if module is None or self._entries(path):
             return module is None
