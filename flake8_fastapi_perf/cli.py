@@ -217,6 +217,10 @@ class _Outcome:
     #: what the reach learnt of modules while checking it (a --jobs worker's, for the cache)
     records: dict[str, Any] | None = None
     edges: dict[str, set[str]] | None = None  # ... and the edges of the dependency graph it found
+    #: findings in functions that are no entry point, decided once the reach is known
+    #: (``ProjectIndex.defer_reach``): (code, line, column, message, place) of each
+    pending: list[tuple[Any, ...]] | None = None
+    needs_reach: bool = False
     digest: str | None = None  # the hash of the bytes checked (the file may change meanwhile)
     #: --fix in a --jobs worker: (fixed, read) text, written by the main process once no worker
     #: runs (see ``_Run.commit``), and the findings of the text read, if the write is refused
@@ -249,6 +253,7 @@ class _Run:
         self.cache = None  # the ResultCache of the run, unless --no-cache
         #: a --jobs worker with --fix: leave the writes to the main process (see ``commit``)
         self.defer_writes = False
+        self.held: list[_Outcome] = []  # outcomes waiting for the reach (see take)
         #: stdin with --fix: what was read (printed unchanged on any failure), and what is to be
         #: printed, once, at the end (``report``): a fixed text or the input, never a part
         self.stdin_source: bytes | None = None
@@ -360,8 +365,12 @@ class _Run:
                 normed = os.path.normcase(os.path.abspath(path))
                 out.deps = frozenset(project.edges.get(normed, ()))
                 out.outside = project.asked_outside.get(normed, {})
-                if normed in project.reach_dependent:
+                if normed in project.reach_dependent and not project.defer_reach:
                     out.reach = project.reach_fingerprint()
+        if project is not None:
+            normed = os.path.normcase(os.path.abspath(path))
+            out.pending = project.pending.pop(normed, None)
+            out.needs_reach = project.defer_reach and normed in project.reach_dependent
         remaining = result.diagnostics
         final = source  # the text the remaining findings refer to
         if self.fixing and any(d.code in self.fixable for d in remaining) and self.may_fix(out, source, settings):
@@ -395,7 +404,8 @@ class _Run:
                 if outcome.source != source and out.write is None:
                     out.checked = None  # the text checked is not the file's (--diff): check it again
                 final = outcome.source
-        out.findings = self.with_fixes(path, settings, final, remaining, out.errors)
+        # findings waiting for the reach (see ``take``) get their fixes once it is decided
+        out.findings = remaining if out.needs_reach else self.with_fixes(path, settings, final, remaining, out.errors)
         out.final = final
         if is_stdin and self.args.fix and not self.args.diff:
             out.stdout = source if out.errors else final  # any failure: the input, unchanged
@@ -512,10 +522,36 @@ class _Run:
             diagnostics, error = out.checked
             self.cache.put(_norm(out.path), self.settings_for(out.path), diagnostics, error, out.deps, out.outside,
                            out.digest, out.reach)
+
+    def take(self, out: _Outcome) -> None:
+        """Take one file's outcome as it comes: what a ``--jobs`` worker learnt of the project
+        goes to this process's index; with the reach decided after the last file
+        (``ProjectIndex.defer_reach``) the outcome waits for ``finish``, else it is added."""
         if self.project is not None and out.records:
             self.project.fresh_records.update(out.records)
+            out.records = None
         if self.project is not None and out.edges:
             self.project.add_edges(out.edges)
+            out.edges = None
+        if self.project is not None and self.project.defer_reach:
+            self.held.append(out)
+        else:
+            self.add(out)
+
+    def finish(self) -> None:
+        """Decide the reach for the outcomes held (``take``), in input order, and add them."""
+        held, self.held = self.held, []
+        project = self.project
+        for out in held:
+            if project is not None and out.needs_reach:
+                path = _norm(out.path)
+                settings = self.settings_for(out.path)
+                diagnostics = project.settle(path, out.findings, out.pending or [])
+                out.reach = project.reach_fingerprint()
+                if out.checked is not None:
+                    out.checked = (diagnostics, out.checked[1])
+                out.findings = self.with_fixes(out.path, settings, out.final, diagnostics, out.errors)
+            self.add(out)
 
     def emit(self, data: str | bytes) -> None:
         """Write to stdout (``write_stdout``); a failure is kept for ``report`` (exit 2)."""
@@ -583,7 +619,7 @@ _WORKER: _Run | None = None  # the run of a worker process of --jobs
 
 
 def _worker_init(args: argparse.Namespace, files: list[str], roots: list[str], cache: bool,
-                 records: dict[str, Any]) -> None:
+                 records: dict[str, Any], first: str | None) -> None:
     """A ``--jobs`` worker: its own run and project index (same files; built, not parsed)."""
     import contextlib
 
@@ -605,7 +641,9 @@ def _worker_init(args: argparse.Namespace, files: list[str], roots: list[str], c
     run.defer_writes = bool(args.fix and not args.diff)  # the main process writes (_Run.commit)
     run.project.keep_sources = False  # no file changes while a worker runs
     run.project.load_records(records, {path: item["hash"] for path, item in records.items()})
-    run.project.keeps_records = cache
+    run.project.defer_reach = not (args.fix or args.diff)  # the main process decides it (_Run.finish)
+    run.project.keeps_records = cache or run.project.defer_reach
+    run.project.settings = run.settings_for(first) if first is not None else None
     _worker_init.stack = contextlib.ExitStack()  # type: ignore[attr-defined]
     _worker_init.stack.enter_context(run.project.session())  # type: ignore[attr-defined]
     _WORKER = run
@@ -657,6 +695,11 @@ def run_check(args: argparse.Namespace) -> int:
         run.project = ProjectIndex.build(index_files, roots=roots)
         # a file fixed is written at once (one job): the index must keep the text it read
         run.project.keep_sources = bool(args.fix and not args.diff)
+        # the reach is decided after the last file, from what each file's check learnt of it
+        # (no module is parsed again for it); --fix and --diff need each file's findings at once
+        run.project.defer_reach = run.project.keeps_records = not (args.fix or args.diff)
+        if files:  # the settings of the reach and of the startup-only answers (one for the project)
+            run.project.settings = run.settings_for(files[0])
         if not args.no_cache and files:
             from .cache import ResultCache, cache_directory
 
@@ -678,7 +721,6 @@ def run_check(args: argparse.Namespace) -> int:
                 run.project.keeps_records = True
                 run.project.load_records(run.cache.modules, run.cache.hashes, run.cache.reach, run.cache.outside)
                 project, first = run.project, files[0]
-                project.settings = run.settings_for(first)  # what the reach's cached answer is for
 
                 def reach_fingerprint() -> str:
                     with project.session():
@@ -711,7 +753,7 @@ def run_check(args: argparse.Namespace) -> int:
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
             with context.Pool(
                 min(jobs, len(parallel)), _worker_init,
-                (args, index_files, roots, run.cache is not None, run.project.recorded())
+                (args, index_files, roots, run.cache is not None, run.project.recorded(), files[0] if files else None)
             ) as pool:
                 chunk = max(1, len(parallel) // (jobs * 8))
                 results = pool.imap(_worker_process, [inputs[i][0] for i in parallel], chunksize=chunk)
@@ -729,10 +771,11 @@ def run_check(args: argparse.Namespace) -> int:
                     if out.write is not None or held:
                         held.append(out)
                     else:
-                        run.add(out)
+                        run.take(out)
             for out in held:
                 run.commit(out)
-                run.add(out)
+                run.take(out)
+            run.finish()  # the reach, decided once every file told what it needs of it
         else:
             # In input order, except that a file whose tree the index parsed for the check of
             # another (an imported helper) is checked next, while the tree is alive; outcomes are
@@ -757,8 +800,9 @@ def run_check(args: argparse.Namespace) -> int:
                         out.final = b""  # held until its turn: only the findings need the text
                     ready[i] = out
                     while taken in ready:
-                        run.add(ready.pop(taken))
+                        run.take(ready.pop(taken))
                         taken += 1
+                run.finish()  # the reach, decided once every file told what it needs of it
         if run.cache is not None:
             run.cache.new_modules = run.project.records_json(run.cache.hashes)
             run.cache.new_reach = run.project.reach_json()

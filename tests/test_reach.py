@@ -328,3 +328,26 @@ def test_startup_only_answers_are_carried_while_no_changed_module_may_change_the
     (root / "jobs.py").write_text(CARRY_JOBS + "\n")  # a module the answers read
     index, _ = _index_of(root, records, reach=reach, outside=outside)
     assert index.outside_unchanged() is False
+
+
+def test_a_cold_check_parses_each_file_once(monkeypatch, capsys):
+    """``fastapi-perf check`` with no cache: the reach takes what it needs of each module from
+    the module's own check (decided after the last file), so no file is parsed twice."""
+    import ast
+    from collections import Counter
+
+    from flake8_fastapi_perf.cli import main
+
+    parsed: Counter[str] = Counter()
+    real_parse = ast.parse
+
+    def counting(source, filename="<unknown>", *args, **kwargs):
+        if str(filename).startswith(str(PROJECT)):
+            parsed[filename] += 1
+        return real_parse(source, filename, *args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", counting)
+    assert main(["check", "--no-cache", "--jobs", "1", str(PROJECT)]) == 1
+    out = capsys.readouterr().out
+    assert "reached from" in out
+    assert parsed and max(parsed.values()) == 1, parsed.most_common(5)

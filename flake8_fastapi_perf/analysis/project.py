@@ -76,7 +76,7 @@ from ..cache import content_hash
 from .calls import BlockingIndex, Chain, HelperRef
 from .fastapi import APP_CLASSES, OUTSIDE_REQUESTS, FastAPIModel, build_model
 from .names import Resolver, join_name as _join
-from .reach import Reach, Summary, is_entry, outermost
+from .reach import Reach, Summary, is_entry, outermost, place
 from .served import runner_argument, runs_elsewhere, unserved
 from .scope import FunctionInfo, ModuleInfo, child_nodes, module_level
 from .text import TextSummary
@@ -388,6 +388,12 @@ class ProjectIndex:
         #: (``reach_fingerprint``); a result cache asks again when a file changed
         self.asked_outside: dict[str, dict[str, bool]] = {}
         self.reach_dependent: set[str] = set()
+        #: ``fastapi-perf check`` decides the reach after the last file (``settle``): each
+        #: file's check keeps what the walk needs of it, and its findings in functions that are
+        #: no entry point wait here -- path -> [(code, line, column, message, place)]
+        self.defer_reach = False
+        self.pending: dict[str, list[tuple[Any, ...]]] = {}
+        self._learner: Reach | None = None
         # Alive while needed (see release): parsed modules, and which module a function is of.
         self._live: dict[str, _Module] = {}
         self._owner: dict[int, _Module] = {}
@@ -536,6 +542,11 @@ class ProjectIndex:
             self.keep_record(path, "exports", self._exports[path])
         for fn in info.all_functions:
             self._owner[id(fn)] = module
+        if self.defer_reach and self.settings is not None and path not in self._unsaved:
+            # what the reach needs of it, now that its tree is here (``Reach.learn``)
+            if self._learner is None:
+                self._learner = Reach(self, self.settings)
+            self._learner.learn(module)
         return module
 
     def _drop(self, module: _Module) -> None:
@@ -593,7 +604,12 @@ class ProjectIndex:
         return self._raw_records
 
     def record(self, path: str) -> dict[str, Any] | None:
-        """The earlier run's record of ``path`` (see :meth:`load_records`), if any."""
+        """What is known of ``path`` without its tree: learnt in this run (``fresh_records``:
+        a file's check, a ``--jobs`` worker's), or the earlier run's record (see
+        :meth:`load_records`); None if nothing."""
+        fresh = self.fresh_records.get(path)
+        if fresh is not None:
+            return fresh
         record = self.records.get(path)
         if record is None and path in self._raw_records:
             record = record_from_json(self._raw_records[path])
@@ -1747,6 +1763,27 @@ class ProjectIndex:
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
             return None
 
+    def settle(self, path: str, diagnostics: list[Diagnostic], pending: list[tuple[Any, ...]]) -> list[Diagnostic]:
+        """The findings of ``path`` (its check's, with ``defer_reach``) once the reach is known:
+        those ``pending`` (see ``pending``) in functions no entry point reaches dropped, the
+        others naming an entry point they are reached from."""
+        reach = self.reach() if pending else None
+        if reach is None:
+            return diagnostics
+        waiting = {item[:4]: item[4] for item in pending}
+        kept = []
+        for d in diagnostics:
+            where = waiting.get((d.code, d.line, d.col, d.message))
+            if where is not None:
+                if not reach.reaches_place(path, *where):
+                    continue
+                entry = reach.entry_of_place(path, *where)
+                if entry is not None:
+                    d = replace(d, message=_COROUTINE.sub(lambda m: f"{m.group(0)} (reached from {entry})",
+                                                         d.message, count=1))
+            kept.append(d)
+        return kept
+
     def drop_outside_requests(self, ctx: ModuleContext, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
         """``diagnostics`` without the FPF101-FPF107 findings inside functions no entry point
         reaches (see :meth:`reach`) and inside module-level coroutines that only run at
@@ -1766,7 +1803,11 @@ class ProjectIndex:
             # the project holds, with no need to walk it
             if module is None or not is_entry(module, self.model(module), outermost(fn)):
                 self.reach_dependent.add(ctx.path)  # the answer depends on the reach (the cache)
-                reach = self.reach()
+                if self.defer_reach:
+                    self.pending.setdefault(ctx.path, []).append((d.code, d.line, d.col, d.message, place(fn)))
+                    reach = None
+                else:
+                    reach = self.reach()
                 if reach is not None:
                     if not reach.reaches(ctx.path, fn):
                         dropped.add(id(d))

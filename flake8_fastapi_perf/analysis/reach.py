@@ -117,18 +117,24 @@ class Reach:
     def reaches(self, path: str, fn: FunctionInfo) -> bool:
         """``fn`` (of the module ``path``) may run on the server: its outermost function (a
         nested def runs when that does) is reached, or is a method of a live class."""
-        top = outermost(fn)
-        if (path, top.qualname) in self.functions:
+        return self.reaches_place(path, *place(fn))
+
+    def reaches_place(self, path: str, qualname: str, cls: str | None) -> bool:
+        """``reaches`` for the outermost function ``qualname`` (a method of the class ``cls``)."""
+        if (path, qualname) in self.functions:
             return True
-        return top.cls is not None and (path, top.cls.name) in self.classes
+        return cls is not None and (path, cls) in self.classes
 
     def entry_of(self, path: str, fn: FunctionInfo) -> str | None:
         """The label of an entry point that reaches ``fn`` (``GET /items/{id}``), by the trail
         the walk took; None when it cannot be told."""
-        top = outermost(fn)
-        item: tuple[str, str, str] | None = ("fn", path, top.qualname)
-        if item not in self._via and top.cls is not None:
-            item = ("class", path, top.cls.name)
+        return self.entry_of_place(path, *place(fn))
+
+    def entry_of_place(self, path: str, qualname: str, cls: str | None) -> str | None:
+        """``entry_of`` for the outermost function ``qualname`` (a method of the class ``cls``)."""
+        item: tuple[str, str, str] | None = ("fn", path, qualname)
+        if item not in self._via and cls is not None:
+            item = ("class", path, cls)
         seen = 0
         while item is not None and seen <= len(self._via):
             label = self._labels.get(item)
@@ -171,6 +177,17 @@ class Reach:
         self._class_refs.clear()
         self._subclass_files = None
         return self
+
+    def learn(self, module: _Module) -> None:
+        """Keep what the walk needs of ``module`` (just parsed) while its tree is alive, in its
+        record (``ProjectIndex.keep_record``): a walk decided after the last file then parses
+        no module the check parsed, for its own check or for another's chains."""
+        path = module.path
+        record = self.index.record(path)
+        if self._unserved(path) or (record is not None and "entries" in record and "summary" in record):
+            return
+        self._entries(path)
+        self.index.keep_record(path, "summary", _summarize(self, module))
 
     def _entries(self, path: str) -> list[tuple[str, str]]:
         """The entry points of the module ``path`` (outermost functions) with their labels,
@@ -296,6 +313,10 @@ class Reach:
             summary = self._summaries[path] = record["summary"]
             return summary
         module = index._load(path)
+        record = index.record(path)  # the parse may have learnt it (``ProjectIndex.defer_reach``)
+        if record is not None and "summary" in record:
+            summary = self._summaries[path] = record["summary"]
+            return summary
         summary = None
         if module is not None:
             with index.holding(path):
@@ -634,6 +655,13 @@ def _ref(resolver, info, expr: ast.Name | ast.Attribute, fn: FunctionInfo | None
         return None
     q = resolver.qualname(expr, fn)
     return None if q is None else "q:" + q
+
+
+def place(fn: FunctionInfo) -> tuple[str, str | None]:
+    """Where ``fn`` is, as the reach knows it: its outermost function's qualname, and the
+    class that is a method of (or None)."""
+    top = outermost(fn)
+    return top.qualname, top.cls.name if top.cls is not None else None
 
 
 def outermost(fn: FunctionInfo) -> FunctionInfo:
