@@ -374,6 +374,7 @@ class ResultCache:
         #: what the startup-only answers read (``ProjectIndex.outside_json``), previous and new
         self.outside: Any = None
         self.new_outside: Any = None
+        self._seen_kept: dict[str, str] | None = None  # see save_records
         #: what the project says now, asked only when a file changed and an entry depends on
         #: it: the fingerprint of what its entry points reach (``Reach.fingerprint``), and
         #: whether a coroutine only runs at startup (``ProjectIndex.outside_requests``)
@@ -533,12 +534,22 @@ class ResultCache:
             "reach": reach,
         }
 
+    def save_records(self) -> None:
+        """Write what the project index learnt (``new_modules``, ``new_reach``, ``new_outside``)
+        and keep the previous run's entries and hashes as they were: the flake8 plugin, which
+        checks files but keeps no findings, shares the records with ``fastapi-perf check``."""
+        self.new = dict(self.old)
+        self._seen_kept = self.seen
+        self.save()
+
     def save(self) -> None:
         """Write this run's entries in one atomic rename, then prune; a cache that cannot be
         written is skipped silently (the run's results do not depend on it)."""
         if self._version is None or self._top is None:
             return
         unchecked = {p: h for p, h in self.hashes.items() if p not in self.new}
+        if self._seen_kept is not None:
+            unchecked = self._seen_kept
         data = json.JSONEncoder(separators=(",", ":")).iterencode(
             {"files": self.files_key, "entries": self.new, "seen": unchecked, "modules": self.new_modules,
              "reach": self.new_reach, "outside": self.new_outside})

@@ -115,10 +115,59 @@ class Plugin:
                 source = ast.unparse(self.tree).encode("utf-8", "surrogatepass")
         else:
             source = "".join(self.lines).encode("utf-8", "surrogatepass")
-        with project.checking(self.filename, source):
+        with project.checking(self.filename, source, on_disk=_is_on_disk(self.filename, source)):
             project.register(self.filename, self.tree, source)
             found = check_tree(self.tree, settings, self.filename, project)
+        _keep_records(project)
         return [(d.line, d.col, d.text) for d in found]
+
+
+def _is_on_disk(filename: str, source: bytes) -> bool:
+    """``source`` is the file's text (flake8 on a saved file), not an editor's buffer."""
+    try:
+        with open(filename, "rb") as fh:
+            return fh.read() == source
+    except OSError:
+        return False
+
+
+#: the result cache of each project's index (``_project_of``), to share what the reach learns
+_caches: dict[int, Any] = {}
+
+
+def _attach_cache(project: Any, directory: str, files: list[str]) -> None:
+    """Load what ``fastapi-perf check`` (or another flake8 process) learnt of the project's
+    modules from the result cache in ``directory``: the reach then parses none that did not
+    change (an editor runs flake8 in a new process on every save).  No cache: nothing."""
+    from .cache import ResultCache, cache_directory
+
+    try:
+        cache = ResultCache(cache_directory(directory), [directory], [os.path.normcase(os.path.abspath(f)) for f in files])
+        if not cache.usable:
+            return
+        for path in files:
+            with open(path, "rb") as fh:
+                cache.see(os.path.normcase(os.path.abspath(path)), fh.read())
+    except OSError:
+        return
+    project.keeps_records = True
+    project.load_records(cache.modules, cache.hashes, cache.reach, cache.outside)
+    _caches[id(project)] = cache
+
+
+def _keep_records(project: Any) -> None:
+    """Once the reach was walked in this process, write what it learnt to the cache (once)."""
+    cache = _caches.get(id(project))
+    if cache is None or not project.reach_walked:
+        return
+    del _caches[id(project)]
+    try:
+        cache.new_modules = project.records_json(cache.hashes)
+        cache.new_reach = project.reach_json()
+        cache.new_outside = project.outside_json()
+        cache.save_records()
+    except OSError:  # pragma: no cover - save() already keeps quiet about the file system
+        pass
 
 
 #: the index of each project this process checks files of (flake8 runs its workers' files one
@@ -143,6 +192,7 @@ def _project_of(filename: str) -> Any:
         project = None if files is None else ProjectIndex.build(files, roots=[directory])
         if project is not None:
             project.keep_sources = False  # flake8 changes no file
+            _attach_cache(project, directory, files)
             # trees kept under the budget for the files that follow, Python's GC left alone
             # (flake8 and its other plugins share the process)
             project.session(own_gc=False).__enter__()

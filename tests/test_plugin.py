@@ -42,3 +42,52 @@ def test_entry_point_is_registered():
     eps = [ep for ep in entry_points(group="flake8.extension") if ep.name == "FPF"]
     assert len(eps) == 1
     assert eps[0].value == "flake8_fastapi_perf.plugin:Plugin"
+
+
+def test_flake8_takes_what_the_reach_learnt_from_the_result_cache(tmp_path, monkeypatch):
+    """An editor runs flake8 in a new process on each save: the flake8 plugin loads the
+    records of the project's result cache (``fastapi-perf check`` or an earlier flake8 process
+    wrote them) and walks the reach without parsing the modules that did not change."""
+    import importlib
+    from collections import Counter
+
+    import flake8_fastapi_perf.plugin as plugin_module
+
+    root = tmp_path / "proj"
+    (root / "app").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "main.py").write_text(
+        "from fastapi import FastAPI\nfrom app.jobs import job\n\napp = FastAPI()\n\n\n"
+        "@app.get('/')\nasync def index():\n    await job()\n")
+    (root / "app" / "jobs.py").write_text("import time\n\n\nasync def job():\n    time.sleep(1)\n")
+    (root / "app" / "other.py").write_text("def helper():\n    return 1\n")
+    monkeypatch.setenv("FASTAPI_PERF_CACHE_DIR", str(tmp_path / "cache"))
+    jobs = str(root / "app" / "jobs.py")
+
+    def findings() -> tuple[list[str], Counter[str]]:
+        module = importlib.reload(plugin_module)  # a new flake8 process: no index yet
+        parsed: Counter[str] = Counter()
+        real_parse = ast.parse
+
+        def counting(source, filename="<unknown>", *args, **kwargs):
+            parsed[str(filename)] += 1
+            return real_parse(source, filename, *args, **kwargs)
+
+        text = (root / "app" / "jobs.py").read_text()
+        tree = ast.parse(text)
+        monkeypatch.setattr(ast, "parse", counting)
+        try:
+            found = [m for _, _, m, _ in module.Plugin(tree, jobs, text.splitlines(True)).run()]
+        finally:
+            monkeypatch.setattr(ast, "parse", real_parse)
+        return found, parsed
+
+    first, parsed = findings()  # no cache yet: the walk parses main.py, and the records are kept
+    assert [m.split()[0] for m in first] == ["FPF101"] and "reached from GET /" in first[0]
+    assert parsed[str(root / "app" / "main.py")] == 1
+    again, parsed = findings()
+    assert again == first and not parsed  # nothing parsed: the records of the cache
+    (root / "app" / "other.py").write_text("def helper():\n    return 2\n")  # an edit elsewhere
+    again, parsed = findings()
+    assert again == first and str(root / "app" / "main.py") not in parsed

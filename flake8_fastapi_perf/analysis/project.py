@@ -377,6 +377,7 @@ class ProjectIndex:
         self._outside_needles: set[bytes] = set()
         self.previous_outside: Any = None
         self._outside_verdict: bool | None = None
+        self._answers: dict[tuple[str, str], bool] | None = None
         self._entry_reach: Reach | None = None  # see reach()
         #: the unsaved buffers the reach was computed with; None: not computed
         self._entry_reach_extra: frozenset[str] | None = None
@@ -1585,6 +1586,10 @@ class ProjectIndex:
         key = (start, qualname)
         if key in self._outside:
             return self._outside[key]
+        known = self._previous_answers().get(key)
+        if known is not None and self.outside_unchanged():
+            self._outside[key] = known  # an earlier run's answer, still valid
+            return known
         collected: set[str] = set()  # the modules names were resolved through
         self._collectors.append(collected)
         try:
@@ -1681,6 +1686,11 @@ class ProjectIndex:
             self._reach_computed = True
         return self._entry_reach
 
+    @property
+    def reach_walked(self) -> bool:
+        """The reach was computed (or carried from a cache) in this run."""
+        return self._reach_computed
+
     def reach_json(self) -> dict[str, Any] | None:
         """The reach of this run (computed, or carried from an earlier one) as JSON data, with
         the settings it depends on; None when it was not needed."""
@@ -1727,18 +1737,35 @@ class ProjectIndex:
                 return False
         return True
 
+    def _previous_answers(self) -> dict[tuple[str, str], bool]:
+        """The answers of ``outside_requests`` an earlier run kept (see ``outside_json``)."""
+        if self._answers is None:
+            self._answers = {}
+            previous = self.previous_outside
+            items = previous.get("answers") if type(previous) is dict else None
+            if type(items) is list:
+                for item in items:
+                    if type(item) is list and len(item) == 3 and type(item[0]) is str and type(item[1]) is str \
+                            and type(item[2]) is bool:
+                        self._answers[(item[0], item[1])] = item[2]
+        return self._answers
+
     def outside_json(self) -> dict[str, Any] | None:
         """What the startup-only answers of this run and of the earlier ones still valid read
         (see ``outside_unchanged``), as JSON data."""
         if self.settings is None or self._forgotten:
             return None
         seen, needles = set(self._outside_seen), {n.decode() for n in self._outside_needles}
+        answers = dict(self._outside)
         previous = self.previous_outside
         if self._outside_verdict is not False and type(previous) is dict and previous.get("key") == _reach_key(self.settings):
             if type(previous.get("seen")) is list and type(previous.get("needles")) is list:
                 seen.update(p for p in previous["seen"] if type(p) is str)
                 needles.update(n for n in previous["needles"] if type(n) is str)
-        return {"key": _reach_key(self.settings), "seen": sorted(seen), "needles": sorted(needles)}
+                for key, answer in self._previous_answers().items():
+                    answers.setdefault(key, answer)
+        return {"key": _reach_key(self.settings), "seen": sorted(seen), "needles": sorted(needles),
+                "answers": sorted([*key, answer] for key, answer in answers.items())}
 
     def _carried_reach(self) -> Reach | None:
         """The reach of the run that wrote the result cache, when no module changed what the
