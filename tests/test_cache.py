@@ -85,8 +85,7 @@ def test_a_change_in_an_imported_module_reaches_the_importer(tmp_path: Path):
     assert _codes(_check(root, cache)) == []
 
 
-def test_startup_only_coroutines_depend_on_the_whole_project(tmp_path: Path):
-    main = """from contextlib import asynccontextmanager
+LIFESPAN_MAIN = """from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from tasks import warm
 
@@ -99,12 +98,16 @@ async def lifespan(app):
 
 app = FastAPI(lifespan=lifespan)
 """
-    tasks = "import time\n\n\nasync def warm():\n    time.sleep(1)\n"
-    root = _project(tmp_path, {"main.py": main, "tasks.py": tasks})
+WARM_ROUTE = '\n\n@app.get("/")\nasync def index():\n    await warm()\n'
+TASKS = "import time\n\n\nasync def warm():\n    time.sleep(1)\n"
+
+
+def test_startup_only_coroutines_depend_on_the_whole_project(tmp_path: Path):
+    root = _project(tmp_path, {"main.py": LIFESPAN_MAIN, "tasks.py": TASKS})
     cache = tmp_path / "cache"
     assert _codes(_check(root, cache)) == []  # only run at startup
     # tasks.py does not import main.py; still, main.py now also awaits warm() per request
-    (root / "main.py").write_text(main + '\n\n@app.get("/")\nasync def index():\n    await warm()\n')
+    (root / "main.py").write_text(LIFESPAN_MAIN + WARM_ROUTE)
     assert _codes(_check(root, cache)) == [("tasks.py", 5, "FPF101")]
 
 
@@ -265,26 +268,7 @@ def test_findings_that_depend_on_the_reach_are_kept_while_the_reach_is_the_same(
 
 
 def test_startup_only_answers_are_asked_again_not_thrown_away(tmp_path: Path):
-    main = """from contextlib import asynccontextmanager
-from fastapi import FastAPI
-from tasks import warm
-
-
-@asynccontextmanager
-async def lifespan(app):
-    await warm()
-    yield
-
-
-app = FastAPI(lifespan=lifespan)
-
-
-@app.get("/")
-async def index():
-    await warm()
-"""
-    tasks = "import time\n\n\nasync def warm():\n    time.sleep(1)\n"
-    root = _project(tmp_path, {"main.py": main, "tasks.py": tasks, "other.py": HARMLESS})
+    root = _project(tmp_path, {"main.py": LIFESPAN_MAIN + WARM_ROUTE, "tasks.py": TASKS, "other.py": HARMLESS})
     cache = tmp_path / "cache"
     assert _codes(_check(root, cache)) == [("tasks.py", 5, "FPF101")]
     (stored,) = _cache_files(cache)
@@ -293,7 +277,7 @@ async def index():
     _plant(cache, "tasks.py")
     (root / "other.py").write_text(HARMLESS.replace("1", "2"))
     assert "planted by the test" in _check(root, cache).stdout  # asked again: the same answer
-    (root / "main.py").write_text(main.split("\n\n@app.get")[0] + "\n")  # now only the lifespan awaits it
+    (root / "main.py").write_text(LIFESPAN_MAIN)  # now only the lifespan awaits it
     assert _codes(_check(root, cache)) == []
 
 
