@@ -534,6 +534,8 @@ class _Run:
             self.project.add_edges(out.edges)
             out.edges = None
         if self.project is not None and self.project.defer_reach:
+            if not out.findings:
+                out.final = b""  # held until the end: only findings need the text (litellm: 35 MB)
             self.held.append(out)
         else:
             self.add(out)
