@@ -61,9 +61,18 @@ class Plugin:
             help="Qualified names flake8-fastapi-perf never flags (comma-separated); a name "
             "also covers what is below it (requests covers requests.get).",
         )
+        option_manager.add_option(
+            "--fastapi-perf-no-cache",
+            action="store_true",
+            parse_from_config=True,
+            help="Neither read nor write the result cache of flake8-fastapi-perf (what it learnt "
+            "of the project's modules, shared with fastapi-perf check).",
+        )
 
     @classmethod
     def parse_options(cls, options: Any) -> None:
+        global _use_cache
+        _use_cache = not getattr(options, "fastapi_perf_no_cache", False)
         extend = [e for e in (getattr(options, "fastapi_perf_extend_blocking", None) or []) if e]
         allow = [a for a in (getattr(options, "fastapi_perf_allow", None) or []) if a]
         try:
@@ -133,6 +142,7 @@ def _is_on_disk(filename: str, source: bytes) -> bool:
 
 #: the result cache of each project's index (``_project_of``), to share what the reach learns
 _caches: dict[int, Any] = {}
+_use_cache = True  # --fastapi-perf-no-cache: False
 
 
 def _attach_cache(project: Any, directory: str, files: list[str]) -> None:
@@ -141,6 +151,8 @@ def _attach_cache(project: Any, directory: str, files: list[str]) -> None:
     change (an editor runs flake8 in a new process on every save).  No cache: nothing."""
     from .cache import ResultCache, cache_directory
 
+    if not _use_cache:
+        return
     try:
         cache = ResultCache(cache_directory(directory), [directory], [os.path.normcase(os.path.abspath(f)) for f in files])
         if not cache.usable:

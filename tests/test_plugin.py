@@ -91,3 +91,18 @@ def test_flake8_takes_what_the_reach_learnt_from_the_result_cache(tmp_path, monk
     (root / "app" / "other.py").write_text("def helper():\n    return 2\n")  # an edit elsewhere
     again, parsed = findings()
     assert again == first and str(root / "app" / "main.py") not in parsed
+
+
+def test_flake8_no_cache_option_leaves_no_cache(tmp_path):
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (root / "main.py").write_text(
+        "import time\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\nasync def helper():\n    time.sleep(1)\n\n\n"
+        "@app.get('/')\nasync def index():\n    await helper()\n")
+    env_cache = tmp_path / "cache"
+    for extra, made in (["--fastapi-perf-no-cache"], False), ([], True):
+        proc = run([sys.executable, "-m", "flake8", "--isolated", "--select", "FPF", *extra, "main.py"], cwd=root,
+                   env={"FASTAPI_PERF_CACHE_DIR": str(env_cache)})
+        assert "FPF101" in proc.stdout and "reached from GET /" in proc.stdout
+        assert env_cache.exists() is made
