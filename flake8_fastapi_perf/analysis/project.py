@@ -342,6 +342,7 @@ class ProjectIndex:
         self._method_via: dict[tuple[str, str, str], frozenset[str]] = {}
         self._collectors: list[set[str]] = []
         self._via_sets: dict[frozenset[str], frozenset[str]] = {}
+        self._bases: dict[tuple[str, str], list[str]] = {}  # see _bases_of
         #: the project's dependency graph as the check found it: module -> the modules the
         #: answers about the names its functions call came from (``function``, ``method``); a
         #: result cache checks a file again when a module it reaches in this graph changed.
@@ -740,6 +741,7 @@ class ProjectIndex:
         self._via.clear()
         self._method_via.clear()
         self._via_sets.clear()
+        self._bases.clear()
         self._facts.clear()
         self.bound_chains.clear()
         self.function_facts.clear()
@@ -1160,23 +1162,33 @@ class ProjectIndex:
         if located is None or len(located[1]) != 1 or depth > 8:
             return None
         path, (cls_name,) = located
+        bases = self._bases_of(path, cls_name)
+        for base in bases:
+            found = self._method(path, base, name, depth + 1)
+            if found is not None:
+                return found
+        return None
+
+    def _bases_of(self, path: str, cls_name: str) -> list[str]:
+        """The qualified names of the bases of the class ``cls_name`` of the module ``path``,
+        remembered (a module parsed again for each method looked up on its classes was
+        parsed three times in one run on open-webui)."""
+        key = (path, cls_name)
+        found = self._bases.get(key)
+        if found is not None:
+            return found
         module = self._load(path)
         cls = module.info.classes.get(cls_name) if module is not None else None
-        if module is None or cls is None:
-            return None
-        with self.holding(path):
-            bases = []
+        bases: list[str] = []
+        if module is not None and cls is not None:
             for base in cls.node.bases:
                 qualified = module.resolver.qualname(base, None)
                 if qualified is None and isinstance(base, ast.Name) and base.id in module.info.classes:
                     qualified = f"{module.name}.{base.id}" if module.name else base.id
                 if qualified is not None:
                     bases.append(qualified)
-        for base in bases:
-            found = self._method(path, base, name, depth + 1)
-            if found is not None:
-                return found
-        return None
+        self._bases[key] = bases
+        return bases
 
     def _function(self, from_path: str, qualname: str) -> HelperRef | list[tuple[str, str]] | None:
         """One step of ``function``: the function, None, or the names (``(module path,
