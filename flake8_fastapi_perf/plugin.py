@@ -173,6 +173,8 @@ def _keep_records(project: Any) -> None:
     if cache is None or not project.reach_walked:
         return
     del _caches[id(project)]
+    if not project.has_news():
+        return  # the file holds all of it already
     try:
         cache.new_modules = project.records_json(cache.hashes)
         cache.new_reach = project.reach_json()

@@ -1698,6 +1698,25 @@ class ProjectIndex:
             self._reach_computed = True
         return self._entry_reach
 
+    def has_news(self) -> bool:
+        """This run learnt something the earlier run's records (``load_records``) do not hold:
+        a reach walked (not carried), a module's record or edges, a startup-only answer.  A
+        flake8 process that learnt nothing leaves the cache file as it is (litellm's: 22 MB)."""
+        reach = self._entry_reach
+        if self._reach_computed and (self._previous_reach is None or (reach is not None and reach.saved is None)):
+            return True
+        for path, record in self.fresh_records.items():
+            raw = self._raw_records.get(path)
+            if raw is None or raw.get("hash") != record["hash"] or any(f not in raw for f in record):
+                return True
+        for path, targets in self.edges.items():
+            raw = self._raw_records.get(path)
+            known = raw.get("edges") if raw is not None else None
+            if type(known) is not list or not targets.issubset(known):
+                return True
+        previous = self._previous_answers()
+        return any(key not in previous for key in self._outside)
+
     @property
     def reach_walked(self) -> bool:
         """The reach was computed (or carried from a cache) in this run."""
