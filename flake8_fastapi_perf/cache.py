@@ -9,9 +9,9 @@ file that cannot be read is simply a cold cache.  ``--no-cache`` neither reads n
 
 What an entry holds, per checked file: the hash of its bytes (BLAKE2b), the key of the settings
 it was checked with, its findings (without fix edits, which are computed when a format needs
-them) or its one-line error, its direct dependencies -- the project files its import
-statements can name (:meth:`~.analysis.project.ProjectIndex.dependencies`) -- and what its
-findings asked of the whole project: the fingerprint of what the entry points reach
+them) or its one-line error, its direct dependencies -- the modules its calls were resolved
+through (:attr:`~.analysis.project.ProjectIndex.edges`) -- and what its findings asked of the
+whole project: the fingerprint of what the entry points reach
 (``Reach.fingerprint``) and the answers about coroutines that only run at startup
 (``ProjectIndex.outside_requests``).
 
@@ -26,8 +26,9 @@ When an entry is valid (everything else is checked again):
   new tool), and the set of files being checked is the same (a new or removed file can change
   what an import resolves to);
 * the file's bytes and settings are the same;
-* no file in the transitive closure of its dependencies changed (FPF107 follows helpers only
-  through imports, so that closure bounds what its cross-module findings can depend on);
+* no module it reaches in the dependency graph changed: its dependencies, theirs (the edges
+  every module's record keeps), and so on -- a chain into another module is computed by that
+  module's own resolutions, so the closure bounds what its cross-module findings depend on;
 * if any file changed, the project gives the answers its findings asked for again: the same
   reach fingerprint, the same answer for each startup-only coroutine (asked again, which is
   far cheaper than checking the file again: an edit that adds no route, reference or startup

@@ -362,13 +362,13 @@ class _Run:
             out.checked = (result.diagnostics, result.error)
             out.digest = content_hash(source)
             if project is not None:
-                normed = os.path.normcase(os.path.abspath(path))
+                normed = _norm(path)
                 out.deps = frozenset(project.edges.get(normed, ()))
                 out.outside = project.asked_outside.get(normed, {})
                 if normed in project.reach_dependent and not project.defer_reach:
                     out.reach = project.reach_fingerprint()
         if project is not None:
-            normed = os.path.normcase(os.path.abspath(path))
+            normed = _norm(path)
             out.pending = project.pending.pop(normed, None)
             out.needs_reach = project.defer_reach and normed in project.reach_dependent
         remaining = result.diagnostics
@@ -720,9 +720,8 @@ def run_check(args: argparse.Namespace) -> int:
                     pass
             if run.cache is not None:
                 # what the reach learnt of the files unchanged since: they need no parse for it
-                run.project.keeps_records = True
-                run.project.load_records(run.cache.modules, run.cache.hashes, run.cache.reach, run.cache.outside)
-                project, first = run.project, files[0]
+                run.project.use_cache(run.cache)
+                project = run.project
 
                 def reach_fingerprint() -> str:
                     with project.session():
@@ -732,12 +731,9 @@ def run_check(args: argparse.Namespace) -> int:
                     with project.session():
                         return project.outside_requests(path, qualname)
 
-                def outside_unchanged() -> bool:
-                    return project.outside_unchanged()
-
                 run.cache.reach_fingerprint = reach_fingerprint
                 run.cache.outside_requests = outside_requests
-                run.cache.outside_unchanged = outside_unchanged
+                run.cache.outside_unchanged = project.outside_unchanged
         outcomes: dict[int, _Outcome] = {}
         todo: list[int] = []
         for i, (path, is_stdin) in enumerate(inputs):
@@ -806,9 +802,7 @@ def run_check(args: argparse.Namespace) -> int:
                         taken += 1
                 run.finish()  # the reach, decided once every file told what it needs of it
         if run.cache is not None:
-            run.cache.new_modules = run.project.records_json(run.cache.hashes)
-            run.cache.new_reach = run.project.reach_json()
-            run.cache.new_outside = run.project.outside_json()
+            run.project.store_in(run.cache)
             run.cache.save()
         return run.report()
     except ConfigError as exc:

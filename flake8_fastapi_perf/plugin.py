@@ -116,28 +116,27 @@ class Plugin:
             return [(d.line, d.col, d.text) for d in check_tree(self.tree, settings, self.filename)]
         # flake8's text (an editor's unsaved buffer, through --stdin-display-name, too); a
         # caller that gives no lines (flake8 always does) gets the file's text
-        if self.lines is None:
-            try:
-                with open(self.filename, "rb") as fh:
-                    source = fh.read()
-            except OSError:
-                source = ast.unparse(self.tree).encode("utf-8", "surrogatepass")
-        else:
+        on_disk = _disk_text(self.filename)
+        if self.lines is not None:
             source = "".join(self.lines).encode("utf-8", "surrogatepass")
-        with project.checking(self.filename, source, on_disk=_is_on_disk(self.filename, source)):
+        elif on_disk is not None:
+            source = on_disk
+        else:
+            source = ast.unparse(self.tree).encode("utf-8", "surrogatepass")
+        with project.checking(self.filename, source, on_disk=source == on_disk):
             project.register(self.filename, self.tree, source)
             found = check_tree(self.tree, settings, self.filename, project)
         _keep_records(project)
         return [(d.line, d.col, d.text) for d in found]
 
 
-def _is_on_disk(filename: str, source: bytes) -> bool:
-    """``source`` is the file's text (flake8 on a saved file), not an editor's buffer."""
+def _disk_text(filename: str) -> bytes | None:
+    """The file's text, to tell flake8's text of a saved file from an editor's buffer."""
     try:
         with open(filename, "rb") as fh:
-            return fh.read() == source
+            return fh.read()
     except OSError:
-        return False
+        return None
 
 
 #: the result cache of each project's index (``_project_of``), to share what the reach learns
@@ -162,8 +161,7 @@ def _attach_cache(project: Any, directory: str, files: list[str]) -> None:
                 cache.see(os.path.normcase(os.path.abspath(path)), fh.read())
     except OSError:
         return
-    project.keeps_records = True
-    project.load_records(cache.modules, cache.hashes, cache.reach, cache.outside)
+    project.use_cache(cache)
     _caches[id(project)] = cache
 
 
@@ -175,13 +173,8 @@ def _keep_records(project: Any) -> None:
     del _caches[id(project)]
     if not project.has_news():
         return  # the file holds all of it already
-    try:
-        cache.new_modules = project.records_json(cache.hashes)
-        cache.new_reach = project.reach_json()
-        cache.new_outside = project.outside_json()
-        cache.save_records()
-    except OSError:  # pragma: no cover - save() already keeps quiet about the file system
-        pass
+    project.store_in(cache)
+    cache.save_records()  # quiet about the file system, as save()
 
 
 #: the index of each project this process checks files of (flake8 runs its workers' files one

@@ -601,6 +601,20 @@ class ProjectIndex:
             if path in self._files and type(item) is dict and item.get("hash") == hashes.get(path):
                 self._raw_records[path] = item  # read when needed (``record``)
 
+    def use_cache(self, cache: Any) -> None:
+        """Take what a result cache (``cache.ResultCache``, its files seen) kept of the project:
+        module records, the reach and the startup-only answers; and keep what this run learns
+        for :meth:`store_in`.  Both front ends that keep a cache (``check``, the flake8 plugin)
+        go through here."""
+        self.keeps_records = True
+        self.load_records(cache.modules, cache.hashes, cache.reach, cache.outside)
+
+    def store_in(self, cache: Any) -> None:
+        """Hand the cache what it is to write of the project (see :meth:`use_cache`)."""
+        cache.new_modules = self.records_json(cache.hashes)
+        cache.new_reach = self.reach_json()
+        cache.new_outside = self.outside_json()
+
     def recorded(self) -> dict[str, Any]:
         """The earlier run's records taken (JSON data), for another index of the same files."""
         return self._raw_records
