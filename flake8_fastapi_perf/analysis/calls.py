@@ -14,6 +14,7 @@ logic, same settings), so chains and their fixpoint cross modules, cycles includ
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -77,6 +78,9 @@ class Chain:
     blocking: Blocking
     #: the module of each helper (project runs only; empty without a project)
     modules: tuple[str, ...] = ()
+    #: a hop runs only when a parameter holds a literal its caller picks (a *mode*:
+    #: ``if name.startswith("oidc/"):``) and no call on the way passes it: not reported
+    moded: bool = False
 
     def render(self, here: str | None = None) -> str:
         """The chain; helpers of modules other than ``here`` are qualified with their module."""
@@ -92,17 +96,36 @@ class Chain:
         return bool(self.modules) and bool(self.modules[0]) and self.modules[0] != here
 
 
-def _single(shown: Helper, module: str | None, blocking: Blocking) -> Chain:
+def _single(shown: Helper, module: str | None, blocking: Blocking, moded: bool = False) -> Chain:
     """The chain of a helper that blocks itself (``module``: its module's name, project runs)."""
-    return Chain((shown,), blocking, (module,) if module else ())
+    return Chain((shown,), blocking, (module,) if module else (), moded)
 
 
-def _extended(shown: Helper, module: str | None, sub: Chain) -> Chain:
-    """The chain of a helper that calls the first helper of ``sub``."""
+def _extended(shown: Helper, module: str | None, sub: Chain, moded: bool = False) -> Chain:
+    """The chain of a helper that calls the first helper of ``sub`` (under a mode: ``moded``)."""
+    moded = moded or sub.moded
     if not sub.modules and not module:
-        return Chain((shown, *sub.helpers), sub.blocking)
+        return Chain((shown, *sub.helpers), sub.blocking, (), moded)
     tail = sub.modules or ("",) * len(sub.helpers)
-    return Chain((shown, *sub.helpers), sub.blocking, (module or "", *tail))
+    return Chain((shown, *sub.helpers), sub.blocking, (module or "", *tail), moded)
+
+
+def _unmoded(helper: Helper, chain: Chain | None) -> Helper | Bound:
+    """``helper`` where its arguments are known but what they pick could not be worked out (too
+    deep, recursion): its chain, whatever mode it needs (a call that may block is reported)."""
+    if chain is None or not chain.moded:
+        return helper
+    key = ("unmoded", helper.path, helper.qualname) if isinstance(helper, HelperRef) else ("unmoded", id(helper))
+    return Bound(helper, dataclasses.replace(chain, moded=False), key)
+
+
+def reported(chain: Chain | None) -> bool:
+    """A chain the rules report: one that exists and runs whatever mode its caller picks."""
+    return chain is not None and not chain.moded
+
+
+#: a moded chain is worse than any chain that is not (how chains are picked: the shortest)
+MODED = 10_000
 
 
 def _numeric_address(address: ast.expr | None) -> bool:
@@ -414,8 +437,25 @@ def _passed(signature: Signature, env: dict[str, frozenset[Any]] | None
 def _all_constant(signature: Signature, passed: tuple[list[frozenset[Any] | None], dict[str, frozenset[Any]]]) -> bool:
     """Every argument of the call is a known constant (see ``_passed``)."""
     positional, keywords = passed
-    return (not signature.unpacks and all(v is not None for v in positional)
-            and len(keywords) == len(signature.keywords))
+    return (not signature.unpacks and all(v is not None and v != constants.ANY for v in positional)
+            and len(keywords) == len(signature.keywords) and constants.ANY not in keywords.values())
+
+
+def _only_any(passed: tuple[list[frozenset[Any] | None], dict[str, frozenset[Any]]]) -> bool:
+    """The call passes no constant: only parameters that may hold anything (``constants.ANY``)."""
+    positional, keywords = passed
+    return all(v is None or v == constants.ANY for v in (*positional, *keywords.values()))
+
+
+@dataclass(frozen=True, slots=True)
+class _Direct:
+    """What a function does itself: its first blocking call, else the helpers it calls; and
+    apart, the blocking call and helpers it runs only in a mode its caller picks."""
+
+    first: Blocking | None
+    subs: list[Helper | Bound]
+    moded: Blocking | None
+    moded_subs: list[Helper | Bound]
 
 
 @dataclass(frozen=True, slots=True)
@@ -440,6 +480,7 @@ class _Binding:
     shown: Helper
     module: str | None
     place: tuple[Any, ...]
+    free: frozenset[str] = frozenset()  # the parameters a mode test reads (constants.free_parameters)
 
 
 class BlockingIndex:
@@ -491,7 +532,7 @@ class BlockingIndex:
         through."""
         found, helper = self._classify(call, fn)
         if helper is not None:
-            return None, self.bind(call, helper)
+            return None, self.bind(call, helper, fn)
         return found, None
 
     def _classify(self, call: ast.Call, fn: FunctionInfo) -> tuple[Blocking | None, Helper | None]:
@@ -569,42 +610,67 @@ class BlockingIndex:
                 source = kw.value
         return source is not None and self.resolver.type_of(source, fn) == "io.BytesIO"
 
-    def _direct(self, fn: FunctionInfo) -> tuple[Blocking | None, list[Helper | Bound]]:
-        """(``fn``'s first blocking call, or None; else the sync helpers it calls, in order)."""
-        subs: list[Helper | Bound] = []
+    def _direct(self, fn: FunctionInfo) -> _Direct:
+        """``fn``'s first blocking call, or None; else the sync helpers it calls, in order.  A
+        call that runs only in a mode its caller picks (``if name.startswith("oidc/"):``, see
+        ``constants.selects``) is kept apart: its chains are moded."""
         if runs_once(fn, self.resolver):
-            return None, []  # its body runs on the first call only: no per-request hop
+            return _Direct(None, [], None, [])  # its body runs on the first call only: no per-request hop
+        subs: list[Helper | Bound] = []
+        moded_subs: list[Helper | Bound] = []
+        moded: Blocking | None = None
+        modes: tuple[dict[constants.Position, constants.Gates], frozenset[str]] | None = None
         for call in fn.sorted_calls():
             found, sub = self.classify(call, fn)
+            if found is None and (sub is None or sub is fn):
+                continue
+            if modes is None:
+                modes = (constants.gates(fn.node), constants.free_parameters(fn.node))
+            gate = modes[0].get(constants.position(call))
+            if gate is not None and constants.selects(gate, modes[1]):
+                if found is not None:
+                    moded = moded or found
+                else:
+                    moded_subs.append(sub)  # type: ignore[arg-type]
+                continue
             if found is not None:
-                return found, []
-            if sub is not None and sub is not fn:
-                subs.append(sub)
-        return None, subs
+                return _Direct(found, [], None, [])
+            subs.append(sub)  # type: ignore[arg-type]
+        return _Direct(None, subs, moded, moded_subs)
 
     # -- constant arguments ---------------------------------------------------------------------
-    def bind(self, call: ast.Call, helper: Helper) -> Helper | Bound | None:
+    def bind(self, call: ast.Call, helper: Helper, fn: FunctionInfo | None = None) -> Helper | Bound | None:
         """``helper`` as ``call`` calls it: itself, or a ``Bound`` helper when the constants
         ``call`` passes rule out the branches its chain goes through, or None when they rule out
-        every blocking call it reaches (or it is a cache called with constants only)."""
-        return self._bind(_signature(call), helper, None)
+        every blocking call it reaches (or it is a cache called with constants only).  A
+        parameter of the coroutine ``fn`` passed on may hold any value (request data): any mode."""
+        env = None
+        if fn is not None and fn.is_async:
+            positional, keyword_only = constants.parameters(fn.node)
+            env = {name: constants.ANY for name in (*positional, *keyword_only)}
+        return self._bind(_signature(call), helper, env)
 
     def _bind(self, signature: Signature, helper: Helper, env: dict[str, frozenset[Any]] | None) -> Helper | Bound | None:
         """``bind`` for a call of a helper explored under ``env`` (its caller's parameters)."""
         global _depth
         passed = _passed(signature, env)
-        if passed is None or _depth >= MAX_BINDING_DEPTH:
+        if passed is None:
             # a call passing no constant is taken as calling the helper with any arguments: its
             # defaults alone are not tried (on litellm that cut 17 more findings, at +18% time
             # and +20 MB of peak memory)
             return helper
+        if _depth >= MAX_BINDING_DEPTH:
+            return helper
         _depth += 1
         try:
-            if self.chain(helper) is None:
+            chain = self.chain(helper)
+            if chain is None:
                 return helper  # blocks with no argument: nothing to rule out
+            if not chain.moded and _only_any(passed):
+                return helper  # nothing to rule out, no mode to pick
             binding = self._binding_of(helper)
             if binding is None:
-                return helper
+                return _unmoded(helper, chain)
             if binding.memoized and _all_constant(signature, passed):
                 return None  # a cache hit after its first call with these constants
             return self._bound_helper(signature, helper, binding, passed)
@@ -665,7 +731,7 @@ class BlockingIndex:
         return _Binding(
             constants.Facts(fn.node, fn.sorted_calls(), gates), tuple(steps), memoized(fn, self.resolver),
             fn.cls is not None and not is_static(fn), shown, self.module_name if project is not None else None,
-            (self.path, fn.qualname, fn.node.lineno, fn.node.col_offset),
+            (self.path, fn.qualname, fn.node.lineno, fn.node.col_offset), constants.free_parameters(fn.node),
         )
 
     def _bound_helper(self, signature: Signature, helper: Helper, binding: _Binding,
@@ -700,7 +766,7 @@ class BlockingIndex:
         if memo in store:
             chain = store[memo]
         elif memo in _in_progress:
-            return helper  # recursion under the same constants: no narrowing
+            return _unmoded(helper, self.chain(helper))  # recursion under the same constants: no narrowing
         else:
             _in_progress.add(memo)
             try:
@@ -717,13 +783,21 @@ class BlockingIndex:
     def _bound_chain(self, binding: _Binding, env: dict[str, frozenset[Any]]) -> Chain | None:
         """The shortest chain of a helper when its parameters hold the values of ``env``: its
         first blocking call the values do not rule out, else the shortest chain of the helpers
-        it calls under the values it passes them."""
+        it calls under the values it passes them; moded (see ``_direct``) where only a mode of
+        a parameter ``env`` does not know leads to one."""
         live = [step for step in binding.steps if step.gate is None or not constants.skipped(step.gate, env)]
-        for step in live:
-            if step.blocking is not None:
+        unknown = binding.free - env.keys()
+        moded = [step.gate is not None and constants.selects(step.gate, unknown) for step in live]
+        for step, in_mode in zip(live, moded):
+            if step.blocking is not None and not in_mode:
                 return _single(binding.shown, binding.module, step.blocking)
         best: Chain | None = None
-        for step in live:
+        cost = float("inf")
+        for step, in_mode in zip(live, moded):
+            if step.blocking is not None:
+                if MODED < cost:
+                    best, cost = _single(binding.shown, binding.module, step.blocking, True), MODED
+                continue
             if step.fixed is not None:
                 sub_chain: Chain | None = step.fixed
             else:
@@ -732,9 +806,12 @@ class BlockingIndex:
                 if sub is None:
                     continue
                 sub_chain = sub.chain if isinstance(sub, Bound) else self.chain(sub)
-            if sub_chain is not None and (best is None or len(sub_chain.helpers) < len(best.helpers)):
-                best = sub_chain
-        return _extended(binding.shown, binding.module, best) if best is not None else None
+            if sub_chain is None:
+                continue
+            sub_cost = len(sub_chain.helpers) + 1 + (MODED if in_mode or sub_chain.moded else 0)
+            if sub_cost < cost:
+                best, cost = _extended(binding.shown, binding.module, sub_chain, in_mode), sub_cost
+        return best
 
     def chain(self, helper: Helper | Bound) -> Chain | None:
         """The first path from the sync ``helper`` to a blocking call, or None."""
@@ -762,8 +839,8 @@ class BlockingIndex:
             return self._project_chain(helper)
         # Collect the helpers reachable from this one (all of this module), with their direct
         # findings and edges.  Nodes are the functions explored here (by id).
-        direct: dict[Any, Blocking | None] = {}
-        edges: dict[Any, list[Any]] = {}
+        direct: dict[Any, _Direct] = {}
+        edges: dict[Any, list[tuple[Any, bool]]] = {}  # (callee, called in a mode)
         nodes: dict[Any, tuple[FunctionInfo, BlockingIndex]] = {}
         final: dict[Any, Chain | None] = {}
         todo: list[tuple[FunctionInfo, BlockingIndex]] = [(helper, self)]
@@ -776,34 +853,42 @@ class BlockingIndex:
             if fid in index._chains:
                 final[fid] = index._chains[fid]
                 continue
-            first, subs = index._direct(fn)
-            direct[fid] = first
+            found = direct[fid] = index._direct(fn)
             edges[fid] = []
-            for sub in subs:
+            for sub, moded in (*((sub, False) for sub in found.subs), *((sub, True) for sub in found.moded_subs)):
                 if isinstance(sub, Bound):
                     final.setdefault(sub.key, sub.chain)
-                    edges[fid].append(sub.key)
+                    edges[fid].append((sub.key, moded))
                 else:
-                    edges[fid].append(id(sub))
+                    edges[fid].append((id(sub), moded))
                     todo.append((sub, index))
 
         # A helper blocks if it blocks directly or calls a helper that blocks: the first chain
-        # the fixpoint finds, as ever (one module, one memo: the same chains every time).
+        # the fixpoint finds, as ever (one module, one memo: the same chains every time); a
+        # moded chain only where there is no other.
         result: dict[Any, Chain | None] = dict(final)
-        for fid, b in direct.items():
-            result[fid] = _single(nodes[fid][0], None, b) if b is not None else None
-        changed = True
-        while changed:
-            changed = False
-            for fid, subs in edges.items():
-                if result[fid] is not None:
-                    continue
-                for sub in subs:
-                    sub_chain = result.get(sub)
-                    if sub_chain is not None:
-                        result[fid] = _extended(nodes[fid][0], None, sub_chain)
-                        changed = True
-                        break
+        for fid, d in direct.items():
+            result[fid] = _single(nodes[fid][0], None, d.first) if d.first is not None else None
+
+        def settle(moded_too: bool) -> None:
+            changed = True
+            while changed:
+                changed = False
+                for fid, subs in edges.items():
+                    if result[fid] is not None:
+                        continue
+                    for sub, moded in subs:
+                        sub_chain = result.get(sub)
+                        if sub_chain is not None and (moded_too or not (moded or sub_chain.moded)):
+                            result[fid] = _extended(nodes[fid][0], None, sub_chain, moded)
+                            changed = True
+                            break
+
+        settle(False)
+        for fid, d in direct.items():
+            if result[fid] is None and d.moded is not None:
+                result[fid] = _single(nodes[fid][0], None, d.moded, True)
+        settle(True)
         for fid in direct:
             nodes[fid][1]._chains[fid] = result[fid]
         return result[key]
@@ -821,8 +906,8 @@ class BlockingIndex:
         project = self.project
         assert project is not None
         home = self.path
-        direct: dict[Any, Blocking | None] = {}
-        edges: dict[Any, list[Any]] = {}
+        direct: dict[Any, _Direct] = {}
+        edges: dict[Any, list[tuple[Any, bool]]] = {}  # (callee, called in a mode)
         final: dict[Any, Chain | None] = {}
         #: key -> (the helper as chains show it, its module's name, this module's function or None)
         nodes: dict[Any, tuple[Helper, str | None, FunctionInfo | None]] = {}
@@ -852,32 +937,31 @@ class BlockingIndex:
                 if len(key) == 2 and project.knows(self.key, *key):
                     final[key] = project.known(self.key, *key)
                     return
-            first, subs = index._direct(fn)
-            direct[key] = first
-            callees: list[Any] = []
+            found = direct[key] = index._direct(fn)
+            callees: list[tuple[Any, bool]] = []
             edges[key] = callees
-            for sub in subs:
+            for sub, moded in (*((sub, False) for sub in found.subs), *((sub, True) for sub in found.moded_subs)):
                 if isinstance(sub, Bound):  # its chain is known: a final node
                     final.setdefault(sub.key, sub.chain)
-                    callees.append(sub.key)
+                    callees.append((sub.key, moded))
                     continue
                 if not isinstance(sub, HelperRef):  # a function of index's module
                     sub_key = id(sub) if mine else foreign_key(sub, index)
-                    callees.append(sub_key)
+                    callees.append((sub_key, moded))
                     local.append((sub, index, sub_key))
                     continue
                 sub_key = (sub.path, sub.qualname)
                 if sub.path == home:  # this module's tree is held: explore it now
                     known, live = project.expand(sub, self)
                     if live is not None and live[1] is self:
-                        callees.append(id(live[0]))
+                        callees.append((id(live[0]), moded))
                         local.append((live[0], self, id(live[0])))
                         continue
                     if live is None:
                         final.setdefault(sub_key, known)
-                        callees.append(sub_key)
+                        callees.append((sub_key, moded))
                         continue
-                callees.append(sub_key)
+                callees.append((sub_key, moded))
                 if sub_key in nodes or sub_key in final:
                     continue
                 if project.knows(self.key, *sub_key):
@@ -910,32 +994,41 @@ class BlockingIndex:
         # A helper blocks if it blocks directly or calls a helper that blocks.  Its chain is the
         # shortest one, through the earliest such call among equally short ones: a choice that
         # does not depend on which helpers were asked about before (the project remembers
-        # chains across files).  dist: helpers between a node and its blocking call.
+        # chains across files); a moded chain only where there is no other.  dist: helpers
+        # between a node and its blocking call, plus MODED for a moded chain.
         unknown = float("inf")
-        dist: dict[Any, float] = {k: (len(c.helpers) - 1 if c is not None else unknown) for k, c in final.items()}
-        for fid, b in direct.items():
-            dist[fid] = 0 if b is not None else unknown
+        dist: dict[Any, float] = {
+            k: (len(c.helpers) - 1 + (MODED if c.moded else 0) if c is not None else unknown) for k, c in final.items()
+        }
+
+        def through(sub: Any, moded: bool) -> float:
+            return dist[sub] + 1 + (MODED if moded and dist[sub] < MODED else 0)
+
+        for fid, d in direct.items():
+            dist[fid] = 0 if d.first is not None else MODED if d.moded is not None else unknown
         changed = True
         while changed:
             changed = False
             for fid, subs in edges.items():
-                best = min((dist[sub] + 1 for sub in subs), default=unknown)
+                best = min((through(sub, moded) for sub, moded in subs), default=unknown)
                 if best < dist[fid]:
                     dist[fid] = best
                     changed = True
         result = dict(final)
         for fid in sorted(direct, key=lambda k: dist[k]):
-            b = direct[fid]
+            d = direct[fid]
             shown, module, _ = nodes[fid]
-            if b is not None:
-                result[fid] = _single(shown, module, b)
+            if d.first is not None:
+                result[fid] = _single(shown, module, d.first)
             elif dist[fid] == unknown:
                 result[fid] = None
+            elif d.moded is not None and dist[fid] == MODED:
+                result[fid] = _single(shown, module, d.moded, True)
             else:
-                sub = next(s for s in edges[fid] if dist[s] == dist[fid] - 1)
+                sub, moded = next((s, m) for s, m in edges[fid] if through(s, m) == dist[fid])
                 sub_chain = result[sub]
                 assert sub_chain is not None
-                result[fid] = _extended(shown, module, sub_chain)
+                result[fid] = _extended(shown, module, sub_chain, moded)
         for fid in direct:
             fn = nodes[fid][2]
             if fn is not None:

@@ -61,6 +61,11 @@ def constant(expr: ast.expr) -> Any:
     return UNKNOWN
 
 
+#: the values of a parameter that may hold anything its caller's caller passed (a coroutine's
+#: parameter: request data, say): no test on it is decided, and it may pick any mode
+ANY: frozenset[tuple[type, Any]] = frozenset({(object, UNKNOWN)})
+
+
 def values(*items: Any) -> frozenset[tuple[type, Any]]:
     """A set of the values a parameter may hold, each with its type: ``1``, ``1.0`` and ``True``
     are equal (one element of a plain set) but ``p is True`` and ``p.startswith`` tell them apart."""
@@ -174,8 +179,9 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 #: a call's place in its module: calls of one text keep it when the text is parsed again
 Position = tuple[int, int, int | None, int | None]
-#: the tests a call runs under: each with the truth it must have and the names it reads
-Gates = tuple[tuple[ast.expr, bool, frozenset[str]], ...]
+#: the tests a call runs under: each with the truth it must have, the names it reads, and
+#: whether the call is in the branch of the ``if`` (else: after an ``if`` whose body leaves)
+Gates = tuple[tuple[ast.expr, bool, frozenset[str], bool], ...]
 
 
 def position(call: ast.Call) -> Position:
@@ -195,8 +201,8 @@ def gates(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[Position, Gates]:
     return found
 
 
-def _gate(test: ast.expr, expected: bool) -> tuple[ast.expr, bool, frozenset[str]]:
-    return (test, expected, frozenset(n.id for n in ast.walk(test) if isinstance(n, ast.Name)))
+def _gate(test: ast.expr, expected: bool, branch: bool = True) -> tuple[ast.expr, bool, frozenset[str], bool]:
+    return (test, expected, frozenset(n.id for n in ast.walk(test) if isinstance(n, ast.Name)), branch)
 
 
 def _block(body: list[ast.stmt], outer: Gates, found: dict[Position, Gates]) -> None:
@@ -205,9 +211,9 @@ def _block(body: list[ast.stmt], outer: Gates, found: dict[Position, Gates]) -> 
         _statement(stmt, current, found)
         if isinstance(stmt, ast.If):
             if _exits(stmt.body) and not _exits(stmt.orelse):
-                current = (*current, _gate(stmt.test, False))
+                current = (*current, _gate(stmt.test, False, False))
             elif _exits(stmt.orelse) and not _exits(stmt.body):
-                current = (*current, _gate(stmt.test, True))
+                current = (*current, _gate(stmt.test, True, False))
 
 
 def _statement(stmt: ast.stmt, gate: Gates, found: dict[Position, Gates]) -> None:
@@ -250,6 +256,78 @@ def _calls(node: ast.AST, gate: Gates, found: dict[Position, Gates]) -> None:
         if isinstance(item, ast.Call):
             found[position(item)] = gate
         todo.extend(ast.iter_child_nodes(item))
+
+
+# -- modes: tests that pick one literal value of a parameter ---------------------------------
+
+#: prefixes of web links (``"http"``, ``"https://"``, ``"wss://"``, ``"data:"``): a branch for
+#: links runs whenever the data holds one (a user's image URL), it is no mode a caller picks; a
+#: storage or secret reference (``"s3://"``, ``"oidc/"``, ``"file:"``) is one
+WEB_PREFIXES = ("http", "ws", "ftp", "data:", "//")
+
+
+def _literals(expr: ast.expr, prefix: bool = False) -> bool:
+    """A non-empty literal string, or a tuple/list/set of them; for a prefix, not a web link's
+    (``WEB_PREFIXES``)."""
+    if isinstance(expr, ast.Constant):
+        value = expr.value
+        return (isinstance(value, str) and bool(value)
+                and not (prefix and value.lower().startswith(WEB_PREFIXES)))
+    if isinstance(expr, (ast.Tuple, ast.List, ast.Set)):
+        return bool(expr.elts) and all(isinstance(item, ast.Constant) and _literals(item, prefix) for item in expr.elts)
+    return False
+
+
+def _selects(test: ast.expr, expected: bool, free: frozenset[str]) -> bool:
+    """``test`` having the truth ``expected`` means a name of ``free`` holds one of a few
+    literal strings: ``name == "file"``, ``name in ("a", "b")``, ``name.startswith("oidc/")``
+    (true), ``name != "file"``, ``not name.startswith(...)`` (false).  Not a web link's scheme
+    (``url.startswith("https://")``) nor a file name's extension (``name.endswith(".pdf")``):
+    those test data."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _selects(test.operand, not expected, free)
+    if isinstance(test, ast.BoolOp):
+        if isinstance(test.op, ast.And) == expected:  # ``a and b`` true, ``a or b`` false: each
+            return any(_selects(value, expected, free) for value in test.values)
+        # ``a or b`` true (``name.startswith("s3://") or name.startswith("gcs://")``): one of them
+        return all(_selects(value, expected, free) for value in test.values)
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        op, left, right = test.ops[0], test.left, test.comparators[0]
+        if isinstance(op, (ast.Eq, ast.NotEq)):
+            if isinstance(right, ast.Name):
+                left, right = right, left
+            return (isinstance(left, ast.Name) and left.id in free and isinstance(right, ast.Constant)
+                    and _literals(right) and expected is isinstance(op, ast.Eq))
+        if isinstance(op, (ast.In, ast.NotIn)):
+            return (isinstance(left, ast.Name) and left.id in free and isinstance(right, (ast.Tuple, ast.List, ast.Set))
+                    and _literals(right) and expected is isinstance(op, ast.In))
+        return False
+    if (isinstance(test, ast.Call) and expected and isinstance(test.func, ast.Attribute)
+            and test.func.attr == "startswith" and isinstance(test.func.value, ast.Name)
+            and test.func.value.id in free and len(test.args) == 1 and not test.keywords):
+        return _literals(test.args[0], prefix=True)  # (not ``endswith``: a file name's extension is data)
+    return False
+
+
+def selects(gate: Gates, free: frozenset[str]) -> bool:
+    """A call under ``gate`` runs only when a parameter of ``free`` holds one of a few literal
+    strings (a *mode* its caller picks: ``get_secret("oidc/file/...")``): in the branch of such
+    a test, not after a guard that leaves for the other values (``if mode not in ("auto",
+    "high"): return``: what follows is the function's own path, values checked)."""
+    return bool(free) and any(_selects(test, expected, free) for test, expected, read, branch in gate
+                              if branch and read & free)
+
+
+def free_parameters(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
+    """The parameters of ``fn`` that hold what its caller passed, or a value the evaluator
+    computes from it (``name = name.replace("os.environ/", "")``): a mode test on one of them
+    is a test of the caller's argument."""
+    positional, keyword_only = parameters(fn)
+    free: set[str] = set()
+    for name, assigned in rebinding(fn, [*positional, *keyword_only]).items():
+        if assigned is not None and all(evaluate(expr, {name: "x"}) is not UNKNOWN for expr in assigned):
+            free.add(name)
+    return frozenset(free)
 
 
 # -- parameters and their values ---------------------------------------------------------------
@@ -328,6 +406,9 @@ def values_of(rebound: dict[str, list[ast.expr] | None], bound: dict[str, frozen
         assigned = rebound.get(name, [])
         if assigned is None:
             continue
+        if ANY <= passed:
+            known[name] = ANY  # whatever it is made into: any value, modes included
+            continue
         found = set(passed)
         for _ in range(3):  # a few rounds: ``x = x.strip()`` after ``x = x.lower()``
             grown = set(found)
@@ -365,7 +446,7 @@ def _combinations(env: dict[str, frozenset[Any]], names: set[str]) -> Iterator[d
 def skipped(gate: Gates, env: dict[str, frozenset[Any]]) -> bool:
     """A call under ``gate`` cannot run for any of the values ``env`` gives its parameters."""
     names: set[str] = set()
-    for _, _, read in gate:
+    for _, _, read, _ in gate:
         names.update(read)
     if not names & env.keys():
         return False
@@ -373,7 +454,7 @@ def skipped(gate: Gates, env: dict[str, frozenset[Any]]) -> bool:
     if combos is None:
         return False
     for values in combos:
-        if not any(truth(test, values) is (not expected) for test, expected, _ in gate):
+        if not any(truth(test, values) is (not expected) for test, expected, _, _ in gate):
             return False  # with these values every test may hold: the call may run
     return True
 
@@ -383,7 +464,7 @@ def read(found: dict[Position, Gates], calls: Iterable[ast.Call]) -> frozenset[s
     binding one of them to a constant can change which calls run (here or in a callee)."""
     names: set[str] = set()
     for gate in found.values():
-        for _, _, used in gate:
+        for _, _, used, _ in gate:
             names.update(used)
     for call in calls:
         for arg in (*call.args, *(kw.value for kw in call.keywords)):

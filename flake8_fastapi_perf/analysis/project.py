@@ -974,7 +974,7 @@ class ProjectIndex:
         must be live."""
         if chain is None or all(isinstance(h, HelperRef) for h in chain.helpers):
             return chain
-        return Chain(tuple(self.portable_helper(h) for h in chain.helpers), chain.blocking, chain.modules)
+        return Chain(tuple(self.portable_helper(h) for h in chain.helpers), chain.blocking, chain.modules, chain.moded)
 
     def portable_helper(self, helper: Any) -> HelperRef:
         """``helper`` as a ``HelperRef`` (keeps no tree alive)."""

@@ -41,6 +41,14 @@ DEFAULT_UNSERVED = (
 RUNNERS = frozenset(["asyncio.run", "asyncio.runners.run", "anyio.run", "trio.run", "uvloop.run"])
 #: Loop methods that do the same.
 RUNNER_METHODS = frozenset(["run_until_complete"])
+#: Calls that make an event loop other than the one the server runs on; a coroutine started on
+#: one (``background = asyncio.new_event_loop(); background.create_task(f())``, run by a
+#: thread's ``run_forever``) runs on that loop.
+NEW_LOOPS = frozenset(["asyncio.new_event_loop", "asyncio.events.new_event_loop", "uvloop.new_event_loop"])
+#: How a coroutine is started on a given loop: ``loop.create_task(f())``,
+#: ``asyncio.run_coroutine_threadsafe(f(), loop)``.
+LOOP_SPAWNERS = frozenset(["create_task", "ensure_future"])
+THREADSAFE = frozenset(["asyncio.run_coroutine_threadsafe", "asyncio.tasks.run_coroutine_threadsafe"])
 #: CLI frameworks whose ``@app.command`` (``default``, ``callback``, ``group``) runs a function
 #: as a command of its own process.
 CLI_MODULES = ("typer", "click", "asyncclick", "cyclopts", "rich_click")
@@ -89,15 +97,31 @@ def _relative(path: str, root: str | None) -> str:
     return os.path.relpath(path, os.path.dirname(top)).replace(os.sep, "/")
 
 
+def _new_loop(expr: ast.expr | None, resolver: Resolver, fn: FunctionInfo | None) -> bool:
+    """``expr`` is a name only ever bound to a new event loop (``asyncio.new_event_loop()``)."""
+    if not isinstance(expr, ast.Name):
+        return False
+    values = (fn.assigns if fn is not None else resolver.module.assigns).get(expr.id)
+    return bool(values) and all(
+        isinstance(value, ast.Call) and resolver.qualname(value.func, fn) in NEW_LOOPS for value in values
+    )
+
+
 def runner_argument(call: ast.Call, resolver: Resolver, fn: FunctionInfo | None) -> ast.expr | None:
     """The coroutine function ``call`` runs on a loop of its own (``f`` of ``asyncio.run(f())``,
-    ``loop.run_until_complete(f())``, ``anyio.run(f)``), else None."""
+    ``loop.run_until_complete(f())``, ``anyio.run(f)``, ``background.create_task(f())`` and
+    ``asyncio.run_coroutine_threadsafe(f(), background)`` on ``background =
+    asyncio.new_event_loop()``), else None."""
     if not call.args:
         return None
     func = call.func
     if not (
         (isinstance(func, ast.Attribute) and func.attr in RUNNER_METHODS)
+        or (isinstance(func, ast.Attribute) and func.attr in LOOP_SPAWNERS and _new_loop(func.value, resolver, fn))
         or resolver.qualname(func, fn) in RUNNERS
+        or (resolver.qualname(func, fn) in THREADSAFE
+            and _new_loop(call.args[1] if len(call.args) > 1 else
+                          next((kw.value for kw in call.keywords if kw.arg == "loop"), None), resolver, fn))
     ):
         return None
     arg = call.args[0]

@@ -22,6 +22,7 @@ import ast
 import libcst as cst
 import libcst.matchers as m
 
+from ..analysis.calls import reported
 from ..analysis.fastapi import ROUTE_CLASSES, ROUTE_DECORATORS, ROUTE_METHODS
 from ..analysis.names import DEPENDS
 from ..analysis.scope import FunctionInfo, walk_function
@@ -257,7 +258,7 @@ def _blocking_receiver(ctx: FixContext, fn: FunctionInfo, call: ast.Call) -> boo
     while isinstance(node, (ast.Call, ast.Attribute, ast.Subscript)):
         if isinstance(node, ast.Call):
             direct, helper = ctx.ast.blocking.classify(node, fn)
-            if direct is not None or (helper is not None and ctx.ast.blocking.chain(helper) is not None):
+            if direct is not None or (helper is not None and reported(ctx.ast.blocking.chain(helper))):
                 return True
             node = node.func
         else:

@@ -12,7 +12,7 @@ import ast
 from collections.abc import Iterator
 from typing import ClassVar
 
-from ..analysis.calls import Blocking, Chain
+from ..analysis.calls import Blocking, Chain, reported
 from ..analysis.context import ModuleContext
 from ..analysis.fastapi import OUTSIDE_REQUESTS
 from ..analysis.scope import FunctionInfo
@@ -121,7 +121,10 @@ class BlockingFileIO(_BlockingCall):
     ## What it does
     Flags file-system I/O inside an `async def`: `open()`, `pathlib.Path` `read_*`/`write_*`/
     `open`/`iterdir`/`glob`/`rglob`, `shutil` copies, moves and archives, `zipfile.ZipFile`,
-    `tarfile.open` and `os` file operations (`os.remove`, `os.listdir`, `os.walk`, ...).
+    `tarfile.open` and the `os` calls that read or sync a directory or file (`os.listdir`,
+    `os.scandir`, `os.walk`, `os.sendfile`, `os.fsync`).  Not the single metadata calls
+    (`os.makedirs`, `os.remove`, `os.rename`/`os.replace`, `Path.mkdir`, `os.path.exists`): one
+    system call each on a local disk, they are negligible where a request makes them.
 
     ## Why is this bad?
     Disk and network-file-system I/O blocks the thread; on a slow or busy disk, or for a large
@@ -310,6 +313,17 @@ class BlockingHelper(Rule):
     cannot be computed never rules a call out. A `@functools.cache`/`@lru_cache` function
     called with constants only is not a hop either: it runs once per process for them.
 
+    A call in the branch of a test that picks one literal value of a parameter (a *mode*:
+    `if name.startswith("oidc/"):`, `if path.startswith("s3://") or path.startswith("gcs://"):`,
+    `if fmt in ("pdf", "ps"):`, `if kind == "file":`) is a
+    hop only where the caller picks that mode: with a constant, or with a parameter of the
+    coroutine (request data may hold any value). `get_secret(provider.api_key_env)` names
+    an environment variable and reads no token file. Tests of locals, the branches most
+    values take (`if not url.startswith("http"):`), tests of data (a web link's scheme:
+    `url.startswith("https://")`, a file name's extension: `name.endswith(".pdf")`) and the
+    code after a guard that leaves for the values it rejects (`if mode not in ("auto",
+    "high"): return`) still count.
+
     Like FPF101-FPF106, it is reported only in code an entry point of the project reaches
     (routes, dependencies, middleware, handlers, background and lifespan tasks, app factories,
     and what they name: README, "Configuration"): a coroutine only a CLI, a worker, a notebook
@@ -445,8 +459,8 @@ def _findings(ctx: ModuleContext, fn: FunctionInfo) -> list[Blocking | tuple[Cha
             found.append(direct)
         elif helper is not None:
             chain = index.chain(helper)
-            if chain is not None:
-                found.append((chain, call))
+            if reported(chain):
+                found.append((chain, call))  # type: ignore[arg-type]
     return found
 
 

@@ -33,16 +33,17 @@ async def upload(file: UploadFile):
         await run_in_threadpool(shutil.copyfileobj, file.file, out)
     await file.close()
     await run_in_threadpool(
-        os.makedirs,
+        shutil.copytree,
         UPLOADS,
-        exist_ok=True,  # keyword arguments pass through
+        UPLOADS.with_name("backup"),
+        dirs_exist_ok=True,  # keyword arguments pass through
     )
     names = await run_in_threadpool(lambda: sorted(UPLOADS.glob("*.txt")))  # consumed on the spot
     return {"size": target.stat().st_size, "names": names}
 
 
 async def write_log(name):
-    await run_in_threadpool(os.remove, name + ".log")
+    os.remove(name + ".log")  # one metadata system call: not blocking enough to report
     names = (await run_in_threadpool(os.listdir, UPLOADS)) + (await run_in_threadpool(glob.glob, "*.txt"))
     return names
 

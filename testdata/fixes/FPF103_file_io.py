@@ -34,16 +34,17 @@ async def upload(file: UploadFile):
     with target.open("wb") as out:
         shutil.copyfileobj(file.file, out)
     await file.close()
-    os.makedirs(
+    shutil.copytree(
         UPLOADS,
-        exist_ok=True,  # keyword arguments pass through
+        UPLOADS.with_name("backup"),
+        dirs_exist_ok=True,  # keyword arguments pass through
     )
     names = sorted(UPLOADS.glob("*.txt"))  # consumed on the spot
     return {"size": target.stat().st_size, "names": names}
 
 
 async def write_log(name):
-    os.remove(name + ".log")
+    os.remove(name + ".log")  # one metadata system call: not blocking enough to report
     names = os.listdir(UPLOADS) + glob.glob("*.txt")
     return names
 

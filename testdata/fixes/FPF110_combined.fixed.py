@@ -26,7 +26,7 @@ def report(url: str):
 
 
 async def refresh(url: str):
-    await run_in_threadpool(os.makedirs, "/tmp/cache", exist_ok=True)
+    os.makedirs("/tmp/cache", exist_ok=True)
     return await run_in_threadpool(load, url)
 
 

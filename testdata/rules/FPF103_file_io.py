@@ -47,7 +47,9 @@ async def list_uploads():
 @app.delete("/purge")
 async def purge():
     shutil.rmtree(UPLOADS)  # error: FPF103
-    os.remove("x.log")  # error: FPF103
+    os.remove("x.log")  # one metadata system call (as Path.unlink): negligible, not reported
+    os.makedirs("logs", exist_ok=True)
+    os.replace("a.tmp", "a.json")
     with zipfile.ZipFile("a.zip") as archive:  # error: FPF103
         archive.extractall()
     await run_in_threadpool(shutil.rmtree, UPLOADS)

@@ -1,6 +1,6 @@
 """Where FPF1xx looks, and where it does not: roles, offloads, scopes, noqa."""
 import asyncio
-import os
+import shutil
 import time
 from contextlib import asynccontextmanager
 
@@ -114,7 +114,7 @@ async def background(tasks: BackgroundTasks):
 
 def cleanup(paths):
     for path in paths:
-        os.unlink(path)
+        shutil.rmtree(path)
 
 
 @app.get("/download")

@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Request
 
+from .daemons import start_daemons
 from .kernel import launch_kernel
 from .plugins.base import Plugin
 from .registry import HANDLERS
@@ -47,4 +48,5 @@ async def track(request: Request):
 @asynccontextmanager
 async def tracker_lifespan(app):
     app.state.tracker = Tracker()
+    start_daemons(app.state.tasks)
     yield
