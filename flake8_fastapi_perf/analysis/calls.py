@@ -343,6 +343,23 @@ def _once_calls(fn: FunctionInfo) -> frozenset[int]:
     return frozenset(once)
 
 
+_NO_MODES: tuple[dict[constants.Position, constants.Gates], frozenset[str]] = ({}, frozenset())
+
+
+def _modes(fn: FunctionInfo) -> tuple[dict[constants.Position, constants.Gates], frozenset[str]]:
+    """(where ``fn``'s calls run, the parameters a mode test of it reads), or nothing when no
+    ``if`` of ``fn`` tests a parameter against a literal: most functions, told by their tests
+    alone (the gates and the rebinding walk the whole body)."""
+    positional, keyword_only = constants.parameters(fn.node)
+    names = frozenset((*positional, *keyword_only))
+    if not names or not any(constants.could_select(stmt.test, names) for stmt in _if_statements(fn.node.body)):
+        return _NO_MODES
+    free = constants.free_parameters(fn.node)
+    if not free:
+        return _NO_MODES
+    return constants.gates(fn.node), free
+
+
 def _if_statements(body: list[ast.stmt]) -> Iterator[ast.If]:
     """The ``if`` statements of a function body at any depth (statements only: no expression is
     walked, nor a nested def or class)."""
@@ -625,8 +642,8 @@ class BlockingIndex:
             if found is None and (sub is None or sub is fn):
                 continue
             if modes is None:
-                modes = (constants.gates(fn.node), constants.free_parameters(fn.node))
-            gate = modes[0].get(constants.position(call))
+                modes = _modes(fn)
+            gate = modes[0].get(constants.position(call)) if modes[1] else None
             if gate is not None and constants.selects(gate, modes[1]):
                 if found is not None:
                     moded = moded or found

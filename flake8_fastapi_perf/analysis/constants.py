@@ -309,6 +309,11 @@ def _selects(test: ast.expr, expected: bool, free: frozenset[str]) -> bool:
     return False
 
 
+def could_select(test: ast.expr, names: frozenset[str]) -> bool:
+    """``test`` picks a mode of one of ``names`` when it is true or when it is false."""
+    return _selects(test, True, names) or _selects(test, False, names)
+
+
 def selects(gate: Gates, free: frozenset[str]) -> bool:
     """A call under ``gate`` runs only when a parameter of ``free`` holds one of a few literal
     strings (a *mode* its caller picks: ``get_secret("oidc/file/...")``): in the branch of such
