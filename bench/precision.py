@@ -272,12 +272,43 @@ def report(args: argparse.Namespace) -> int:
                 lines += [f"- {r['verdict']} {r['code']} {r['app']}/{r['path']}:{r['line']}: {r['why']}"
                           for r in gone if r["verdict"] == "TRUE"]
             lines.append("")
+        lines += _weighted(run_data, judgments, reported) + [""]
         lines += _counts_table(run_data) + [""]
     try:
         print("\n".join(lines))
     except BrokenPipeError:  # `report | head`
         pass
     return 0
+
+
+def _weighted(run_data: dict, judgments: list[dict], reported: set) -> list[str]:
+    """Precision of the whole run, estimated from every judgment of a finding it still reports
+    (a finding judged in two samples counts once, its latest sample's verdict), each code's
+    share weighted by its count in the run: a sample draws codes by the findings not judged
+    yet, so no one sample is the run's mix."""
+    verdicts: dict[tuple, str] = {}
+    for row in judgments:
+        if row["verdict"] and _key(row) in reported:
+            verdicts[_key(row)] = row["verdict"]
+    by_code: dict[str, Counter] = defaultdict(Counter)
+    for key, verdict in verdicts.items():
+        by_code[key[3]][verdict] += 1
+    population = Counter(row[3] for data in run_data["apps"].values() for row in data["findings"])
+    total = sum(population.values())
+    true = tm = covered = 0.0
+    for code, count in population.items():
+        judged = by_code.get(code)
+        if not judged:
+            continue
+        n = sum(judged.values())
+        covered += count
+        true += count * judged["TRUE"] / n
+        tm += count * (judged["TRUE"] + judged["MINOR"]) / n
+    if not covered:
+        return ["Weighted over every judgment: nothing judged"]
+    return [f"Weighted over every judgment ({len(verdicts)} of the {total} findings judged; codes "
+            f"with no judgment, {total - covered:.0f} findings, left out): TRUE {100 * true / covered:.0f}%, "
+            f"TRUE+MINOR {100 * tm / covered:.0f}%"]
 
 
 def _precision_table(rows: list[dict]) -> list[str]:
