@@ -21,7 +21,17 @@ def _line_of(name: str, text: str) -> int:
 
 def test_fpf204_names_the_route_that_takes_uploads_not_an_earlier_one():
     message = _messages("FPF204_uploads.py", "FPF204")[_line_of("FPF204_uploads.py", "mixed = ")]
-    assert f"(`attach` at line {_line_of('FPF204_uploads.py', 'async def attach')})" in message
+    assert f"form bodies (`attach` at line {_line_of('FPF204_uploads.py', 'async def attach')};" in message
+
+
+def test_fpf204_says_whether_a_router_takes_files_or_forms():
+    name = "FPF204_uploads.py"
+    messages = _messages(name, "FPF204")
+    forms = messages[_line_of(name, "forms = ")]
+    assert f"`forms` accepts form bodies (`contact` at line {_line_of(name, 'async def contact')}; " in forms
+    assert "file parts are spooled to /tmp whether the route declares files or not" in forms
+    files = messages[_line_of(name, "unincluded = ")]
+    assert f"`unincluded` accepts uploads (`upload_unincluded` at line {_line_of(name, 'async def upload_unincluded')}) but" in files
 
 
 def test_fpf304_names_the_condition_of_conditional_buffering():

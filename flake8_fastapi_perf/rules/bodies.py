@@ -175,8 +175,10 @@ class UnlimitedUploads(Rule):
     an app or router of the module it is included in sets `max_body_size` or `form_limits`, and
     no body-size-limiting middleware is added in the module (one named so, or a middleware class
     or `@app.middleware("http")` function of the module that answers 413). Reported once per
-    app/router, at its constructor, naming a route that accepts uploads. Limits set in another
-    module (the parent app, a middleware added elsewhere) are not seen.
+    app/router, at its constructor, naming a route that accepts uploads (files), else one that
+    accepts form bodies: a form route takes a multipart body too, and Starlette spools its file
+    parts to /tmp whether the route declares files or not. Limits set in another module (the
+    parent app, a middleware added elsewhere) are not seen.
 
     ## Why is this bad?
     Multipart uploads are spooled to memory and then to a temporary file with no size limit: a
@@ -786,7 +788,7 @@ def _check_unlimited_uploads(ctx: ModuleContext) -> Iterator[Diagnostic]:
     if not uploads or _module_limits_bodies(ctx):
         return
     limited = _limited_owners(ctx, UPLOAD_LIMITS)
-    for name, fn, _ in sorted(uploads.values(), key=lambda item: model.apps[item[0]][1].lineno):
+    for name, fn, accepts in sorted(uploads.values(), key=lambda item: model.apps[item[0]][1].lineno):
         if name in limited:
             continue
         kind, call = model.apps[name]
@@ -799,9 +801,12 @@ def _check_unlimited_uploads(ctx: ModuleContext) -> Iterator[Diagnostic]:
             )
             continue
         constructor = "FastAPI" if kind == "app" else "APIRouter"
+        what = (f"uploads (`{fn.qualname}` at line {fn.node.lineno})" if accepts == "files" else
+                f"form bodies (`{fn.qualname}` at line {fn.node.lineno}; a multipart form's file parts are "
+                f"spooled to /tmp whether the route declares files or not)")
         yield UnlimitedUploads.diagnostic(
             call,
-            f"`{name}` accepts uploads (`{fn.qualname}` at line {fn.node.lineno}) but no max_body_size is set on "
+            f"`{name}` accepts {what} but no max_body_size is set on "
             f"the route, router or app and no body-size-limiting middleware is added; one request can fill "
             f"memory or /tmp: set {constructor}(max_body_size=...) or max_body_size on the route",
         )
