@@ -474,6 +474,13 @@ class _Direct:
     moded: Blocking | None
     moded_subs: list[Helper | Bound]
 
+    def callees(self) -> Iterator[tuple[Helper | Bound, bool]]:
+        """Each helper it calls, with whether it calls it only in a mode."""
+        for sub in self.subs:
+            yield sub, False
+        for sub in self.moded_subs:
+            yield sub, True
+
 
 @dataclass(frozen=True, slots=True)
 class _Step:
@@ -643,7 +650,7 @@ class BlockingIndex:
                 continue
             if modes is None:
                 modes = _modes(fn)
-            gate = modes[0].get(constants.position(call)) if modes[1] else None
+            gate = modes[0].get(constants.position(call))
             if gate is not None and constants.selects(gate, modes[1]):
                 if found is not None:
                     moded = moded or found
@@ -671,12 +678,10 @@ class BlockingIndex:
         """``bind`` for a call of a helper explored under ``env`` (its caller's parameters)."""
         global _depth
         passed = _passed(signature, env)
-        if passed is None:
+        if passed is None or _depth >= MAX_BINDING_DEPTH:
             # a call passing no constant is taken as calling the helper with any arguments: its
             # defaults alone are not tried (on litellm that cut 17 more findings, at +18% time
             # and +20 MB of peak memory)
-            return helper
-        if _depth >= MAX_BINDING_DEPTH:
             return helper
         _depth += 1
         try:
@@ -745,10 +750,11 @@ class BlockingIndex:
         else:
             gates = {}
         shown: Helper = project.portable_helper(fn) if project is not None else fn
+        facts = constants.Facts(fn.node, fn.sorted_calls(), gates)
         return _Binding(
-            constants.Facts(fn.node, fn.sorted_calls(), gates), tuple(steps), memoized(fn, self.resolver),
+            facts, tuple(steps), memoized(fn, self.resolver),
             fn.cls is not None and not is_static(fn), shown, self.module_name if project is not None else None,
-            (self.path, fn.qualname, fn.node.lineno, fn.node.col_offset), constants.free_parameters(fn.node),
+            (self.path, fn.qualname, fn.node.lineno, fn.node.col_offset), constants.free_parameters(fn.node, facts.rebound),
         )
 
     def _bound_helper(self, signature: Signature, helper: Helper, binding: _Binding,
@@ -872,7 +878,7 @@ class BlockingIndex:
                 continue
             found = direct[fid] = index._direct(fn)
             edges[fid] = []
-            for sub, moded in (*((sub, False) for sub in found.subs), *((sub, True) for sub in found.moded_subs)):
+            for sub, moded in found.callees():
                 if isinstance(sub, Bound):
                     final.setdefault(sub.key, sub.chain)
                     edges[fid].append((sub.key, moded))
@@ -957,7 +963,7 @@ class BlockingIndex:
             found = direct[key] = index._direct(fn)
             callees: list[tuple[Any, bool]] = []
             edges[key] = callees
-            for sub, moded in (*((sub, False) for sub in found.subs), *((sub, True) for sub in found.moded_subs)):
+            for sub, moded in found.callees():
                 if isinstance(sub, Bound):  # its chain is known: a final node
                     final.setdefault(sub.key, sub.chain)
                     callees.append((sub.key, moded))

@@ -323,13 +323,17 @@ def selects(gate: Gates, free: frozenset[str]) -> bool:
                               if branch and read & free)
 
 
-def free_parameters(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
+def free_parameters(fn: ast.FunctionDef | ast.AsyncFunctionDef,
+                    rebound: dict[str, list[ast.expr] | None] | None = None) -> frozenset[str]:
     """The parameters of ``fn`` that hold what its caller passed, or a value the evaluator
     computes from it (``name = name.replace("os.environ/", "")``): a mode test on one of them
-    is a test of the caller's argument."""
-    positional, keyword_only = parameters(fn)
+    is a test of the caller's argument.  ``rebound``: :func:`rebinding` of every parameter,
+    when it is at hand (``Facts.rebound``)."""
+    if rebound is None:
+        positional, keyword_only = parameters(fn)
+        rebound = rebinding(fn, [*positional, *keyword_only])
     free: set[str] = set()
-    for name, assigned in rebinding(fn, [*positional, *keyword_only]).items():
+    for name, assigned in rebound.items():
         if assigned is not None and all(evaluate(expr, {name: "x"}) is not UNKNOWN for expr in assigned):
             free.add(name)
     return frozenset(free)

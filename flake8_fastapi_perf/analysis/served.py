@@ -115,11 +115,12 @@ def runner_argument(call: ast.Call, resolver: Resolver, fn: FunctionInfo | None)
     if not call.args:
         return None
     func = call.func
+    qualname = resolver.qualname(func, fn)
     if not (
         (isinstance(func, ast.Attribute) and func.attr in RUNNER_METHODS)
         or (isinstance(func, ast.Attribute) and func.attr in LOOP_SPAWNERS and _new_loop(func.value, resolver, fn))
-        or resolver.qualname(func, fn) in RUNNERS
-        or (resolver.qualname(func, fn) in THREADSAFE
+        or qualname in RUNNERS
+        or (qualname in THREADSAFE
             and _new_loop(call.args[1] if len(call.args) > 1 else
                           next((kw.value for kw in call.keywords if kw.arg == "loop"), None), resolver, fn))
     ):
