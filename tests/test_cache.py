@@ -267,6 +267,33 @@ def test_findings_that_depend_on_the_reach_are_kept_while_the_reach_is_the_same(
     assert _codes(_check(root, cache)) == [("jobs.py", 5, "FPF101")]
 
 
+SPAWNING_MAIN = """import asyncio
+from fastapi import FastAPI
+from hooks import Hooks
+
+app = FastAPI()
+
+
+@app.get("/")
+async def index():
+    asyncio.create_task(Hooks().emit())
+"""
+QUIET_HOOKS = "class Hooks:\n    async def emit(self):\n        return 1\n"
+
+
+def test_a_dropped_task_depends_on_what_its_coroutine_awaits_elsewhere(tmp_path: Path):
+    """FPF504 in main.py depends on whether a coroutine of another module can suspend (the
+    reach knows): an edit there that makes it wait reports the task again, and the edit undone
+    makes it silent again."""
+    root = _project(tmp_path, {"main.py": SPAWNING_MAIN, "hooks.py": QUIET_HOOKS})
+    cache = tmp_path / "cache"
+    assert _codes(_check(root, cache)) == []
+    (root / "hooks.py").write_text(QUIET_HOOKS.replace("return 1", "await asyncio.sleep(1)"))
+    assert _codes(_check(root, cache)) == [("main.py", 10, "FPF504")]
+    (root / "hooks.py").write_text(QUIET_HOOKS)
+    assert _codes(_check(root, cache)) == []
+
+
 def test_startup_only_answers_are_asked_again_not_thrown_away(tmp_path: Path):
     root = _project(tmp_path, {"main.py": LIFESPAN_MAIN + WARM_ROUTE, "tasks.py": TASKS, "other.py": HARMLESS})
     cache = tmp_path / "cache"

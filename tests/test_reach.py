@@ -24,6 +24,8 @@ REACH = PROJECT / "app" / "reach"
 SILENT = {  # (file, line) the entry points do not reach
     ("kernel.py", 9),  # Kernel.run_cell: asyncio.run in a thread's target
     ("daemons.py", 10),  # gc_daemon: started on a new event loop a thread runs
+    ("workers.py", 16),  # ThreadWorker.step: named only in a nested def handed to a thread
+    ("workers.py", 21),  # ProcessPool.step: through a multiprocessing context's Process target
     ("client.py", 10),  # Client.fetch: no entry point names Client
     ("client.py", 14),  # export_all: run by a script through asyncio.run
 }

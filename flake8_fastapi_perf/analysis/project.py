@@ -76,7 +76,7 @@ from ..cache import content_hash
 from .calls import BlockingIndex, Chain, HelperRef
 from .fastapi import APP_CLASSES, OUTSIDE_REQUESTS, FastAPIModel, build_model
 from .names import Resolver, join_name as _join
-from .reach import Reach, Summary, is_entry, outermost, place
+from .reach import Reach, Summary, is_entry, outermost, place, reference
 from .served import runner_argument, runs_elsewhere, unserved
 from .scope import FunctionInfo, ModuleInfo, child_nodes, module_level
 from .text import TextSummary
@@ -92,6 +92,8 @@ _COROUTINE = re.compile(r"\bcoroutine `[^`]+`")
 MAX_DOTS = 40
 #: Codes dropped inside coroutines no entry point reaches or that only run at startup/shutdown.
 BLOCKING_CODES = frozenset(["FPF101", "FPF102", "FPF103", "FPF104", "FPF105", "FPF106", "FPF107"])
+#: A discarded task (FPF504): dropped when its coroutine never suspends (``Reach.quiet_spawn``).
+TASK_CODE = "FPF504"
 #: Awaiting one of these on a coroutine call awaits the coroutine.
 AWAIT_WRAPPERS = frozenset(["asyncio.gather", "asyncio.wait_for", "asyncio.shield"])
 #: Only files that mention one of these can hold or register a lifespan/startup/shutdown handler.
@@ -1837,17 +1839,22 @@ class ProjectIndex:
 
     def settle(self, path: str, diagnostics: list[Diagnostic], pending: list[tuple[Any, ...]]) -> list[Diagnostic]:
         """The findings of ``path`` (its check's, with ``defer_reach``) once the reach is known:
-        those ``pending`` (see ``pending``) in functions no entry point reaches dropped, the
-        others naming an entry point they are reached from."""
+        those ``pending`` (see ``pending``) in functions no entry point reaches, or tasks of
+        coroutines that never suspend, dropped, the others naming an entry point they are
+        reached from."""
         reach = self.reach() if pending else None
         if reach is None:
             return diagnostics
-        waiting = {item[:4]: item[4] for item in pending}
+        waiting = {item[:4]: item[4:] for item in pending}
         kept = []
         for d in diagnostics:
-            where = waiting.get((d.code, d.line, d.col, d.message))
-            if where is not None:
-                if not reach.reaches_place(path, *where):
+            found = waiting.get((d.code, d.line, d.col, d.message))
+            if found is not None:
+                where, spawn = found
+                if reach.quiet_spawn(spawn) or (where is not None and not reach.reaches_place(path, *where)):
+                    continue
+                if where is None:
+                    kept.append(d)
                     continue
                 entry = reach.entry_of_place(path, *where)
                 if entry is not None:
@@ -1859,8 +1866,9 @@ class ProjectIndex:
     def drop_outside_requests(self, ctx: ModuleContext, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
         """``diagnostics`` without the FPF101-FPF107 findings inside functions no entry point
         reaches (see :meth:`reach`) and inside module-level coroutines that only run at
-        startup/shutdown (see :meth:`outside_requests`)."""
-        relevant = [d for d in diagnostics if d.code in BLOCKING_CODES]
+        startup/shutdown (see :meth:`outside_requests`), and without the FPF504 findings whose
+        task runs a coroutine that never suspends (``Reach.quiet_spawn``)."""
+        relevant = [d for d in diagnostics if d.code in BLOCKING_CODES or d.code == TASK_CODE]
         if not relevant or ctx.path is None:
             return diagnostics
         if self.settings is None:
@@ -1871,12 +1879,25 @@ class ProjectIndex:
         for d, fn in _innermost_functions(ctx.module.all_functions, relevant):
             if fn is None:
                 continue
+            if d.code == TASK_CODE:
+                # a task dropped anywhere the project runs it (a startup handler's daemon too):
+                # only its coroutine decides
+                spawn = self._spawned(ctx, fn, d)
+                if spawn is not None:
+                    self.reach_dependent.add(ctx.path)
+                    if self.defer_reach:
+                        self.pending.setdefault(ctx.path, []).append((d.code, d.line, d.col, d.message, None, spawn))
+                    else:
+                        reach = self.reach()
+                        if reach is not None and reach.quiet_spawn(spawn):
+                            dropped.add(id(d))
+                continue
             # in an entry point itself (a route, a dependency...): reached, whatever the rest of
             # the project holds, with no need to walk it
             if module is None or not is_entry(module, self.model(module), outermost(fn)):
                 self.reach_dependent.add(ctx.path)  # the answer depends on the reach (the cache)
                 if self.defer_reach:
-                    self.pending.setdefault(ctx.path, []).append((d.code, d.line, d.col, d.message, place(fn)))
+                    self.pending.setdefault(ctx.path, []).append((d.code, d.line, d.col, d.message, place(fn), None))
                     reach = None
                 else:
                     reach = self.reach()
@@ -1898,6 +1919,40 @@ class ProjectIndex:
             return diagnostics
         return [replace(d, message=relabelled[id(d)]) if id(d) in relabelled else d
                 for d in diagnostics if id(d) not in dropped]
+
+    def project_name(self, dotted: str) -> bool:
+        """``dotted`` (as a module's imports spell it) may name something of the project: it is
+        relative, or starts with the name of a project file or directory."""
+        head = dotted.partition(".")[0]
+        return dotted.startswith(".") or (bool(head) and head in self._stems)
+
+    def _spawned(self, ctx: ModuleContext, fn: FunctionInfo, d: Diagnostic) -> tuple[str, ...] | None:
+        """The coroutine function the task of the FPF504 finding ``d`` (in ``fn``) runs, as
+        ``Reach.quiet_spawn`` takes it: ``("fn", path, qualname)`` of a project function the
+        call resolves to, ``("name", name)`` for a method of a receiver of unknown type; None
+        when it is not a call of a named function (a coroutine object made elsewhere) or is a
+        library's."""
+        for call in fn.calls:
+            if call.lineno != d.line or call.col_offset != d.col or not call.args:
+                continue
+            arg = call.args[0]
+            func = arg.func if isinstance(arg, ast.Call) else None
+            if not isinstance(func, (ast.Name, ast.Attribute)):
+                return None
+            ref = reference(ctx.resolver, ctx.module, func, fn)
+            if ref is None:
+                return ("name", func.attr) if isinstance(func, ast.Attribute) else None
+            if ref.startswith("f:"):
+                return ("fn", ctx.path, ref[2:]) if ctx.path is not None else None
+            if ref.startswith("q:") and ctx.path is not None:
+                found = self.function(ctx.path, ref[2:], record_edges=True)
+                if found is not None:
+                    return ("fn", found.path, found.qualname)
+                if isinstance(func, ast.Attribute) and self.project_name(ref[2:]):
+                    # a method of an object a project module holds (``service_logger.emit()``)
+                    return ("name", func.attr)
+            return None
+        return None
 
 
 def _reach_key(settings: Settings) -> str:

@@ -111,6 +111,10 @@ class Reach:
         self._current: tuple[str, str, str] | None = None
         self._targets: dict[tuple[str, str], tuple[tuple[str, str, str], ...]] = {}
         self._fingerprint: str | None = None
+        #: the reached coroutines that never suspend (``_settle_quiet``): (path, qualname), and
+        #: the names every reached coroutine of that name is such a coroutine for
+        self.quiet: set[Key] = set()
+        self.quiet_names: set[str] = set()
         self.saved: str | None = None  # ``to_json`` of a reach carried from a cache, as its JSON text
 
     # -- the answer ---------------------------------------------------------------------------
@@ -145,6 +149,75 @@ class Reach:
         return None
 
     # -- the walk -----------------------------------------------------------------------------
+    def quiet_spawn(self, spawn: tuple[str, ...] | None) -> bool:
+        """The coroutine a task is spawned on (``spawned``: ``("fn", path, qualname)`` or
+        ``("name", name)``) never suspends: it runs to its end in the task's first step, while
+        the loop still holds the task, so nothing of it can be lost if the task is dropped."""
+        if spawn is None:
+            return False
+        if spawn[0] == "fn":
+            return (spawn[1], spawn[2]) in self.quiet
+        return spawn[0] == "name" and spawn[1] in self.quiet_names
+
+    def _unresolved(self, path: str, ref: str) -> bool:
+        """``q:a.b.c`` (of the module ``path``), under a project module's name, resolves to no
+        function or class of the project: an attribute of an object a module holds."""
+        name = ref[2:]
+        return ("." in name.lstrip(".") and self.index.project_name(name)
+                and not any(kind != "module" for kind, _, _ in self._targets_of(path, ref)))
+
+    def _settle_quiet(self) -> None:
+        """Which reached coroutines never suspend: none of their awaits (``Summary.awaits``)
+        can.  An await suspends unless it awaits a call of a project coroutine that never
+        suspends: resolved through the imports, or by its name (``self.x.flush()``, a
+        receiver of unknown type) when every reached coroutine of that name never suspends and
+        no function of that name is sync (a sync function may return any awaitable).  Least
+        fixpoint: a cycle of coroutines that only await each other never suspends."""
+        coros: dict[Key, tuple[str, ...]] = {}
+        by_name: dict[str, list[Key]] = {}
+        sync: set[str] = set()
+        for path, summary in self._summaries.items():
+            if summary is None:
+                continue
+            sync.update(summary.sync)
+            for qualname, (outer, cls, facts) in summary.awaits.items():
+                if (path, outer) in self.functions or (cls and (path, cls) in self.classes):
+                    coros[(path, qualname)] = facts
+                    by_name.setdefault(qualname.rpartition(".")[2], []).append((path, qualname))
+        waits: dict[Key, list[Any]] = {}  # what each coroutine waits for: keys, names; None: may suspend
+        for key, facts in coros.items():
+            needs: list[Any] = []
+            for fact in facts:
+                if fact.startswith("q:") and self._unresolved(key[0], fact):
+                    # a project object's method (``service_logger.emit()``, the object a module
+                    # holds): known by its name, as a receiver of unknown type
+                    fact = "n:" + fact.rpartition(".")[2]
+                if fact.startswith("n:"):
+                    name = fact[2:]
+                    if name in sync or name not in by_name:
+                        break
+                    needs.append(name)
+                    continue
+                targets = self._targets_of(key[0], fact) if fact[1:2] == ":" else ()
+                if len(targets) != 1 or targets[0][0] != "fn" or (targets[0][1], targets[0][2]) not in coros:
+                    break  # "*", a library's coroutine, a class, a sync function: may suspend
+                needs.append((targets[0][1], targets[0][2]))
+            else:
+                waits[key] = needs
+        quiet = set(waits)
+        changed = True
+        while changed:
+            changed = False
+            for key in list(quiet):
+                for need in waits[key]:
+                    if (type(need) is tuple and need not in quiet) or (
+                            type(need) is str and not all(k in quiet for k in by_name[need])):
+                        quiet.discard(key)
+                        changed = True
+                        break
+        self.quiet = quiet
+        self.quiet_names = {name for name, keys in by_name.items() if name not in sync and all(k in quiet for k in keys)}
+
     def compute(self) -> Reach:
         index = self.index
         unsaved = [p for p in index._unsaved if p not in index._files]  # buffers not saved yet
@@ -170,6 +243,7 @@ class Reach:
         while self._todo:
             self._drain()
             self._subclasses()
+        self._settle_quiet()
         # what the walk needed goes: only the answer (and how it was reached) stays
         self._current = None
         self._summaries.clear()
@@ -348,6 +422,8 @@ class Reach:
             "modules": [paths.setdefault(p, len(paths)) for p in sorted(self.modules)],
             "via": [[*item(*k), *(item(*v) if v is not None else [])] for k, v in sorted(self._via.items())],
             "labels": [[*item(*k), label] for k, label in sorted(self._labels.items())],
+            "quiet": [[paths.setdefault(p, len(paths)), q] for p, q in sorted(self.quiet)],
+            "quiet_names": sorted(self.quiet_names),
             "fingerprint": self.fingerprint(),
         }
         data["paths"] = list(paths)
@@ -383,6 +459,8 @@ class Reach:
             reach._via[item(values[:3])] = item(values[3:]) if len(values) == 6 else None
         for values in data["labels"]:
             reach._labels[item(values[:3])] = text(values[3])
+        reach.quiet = {(paths[p], text(q)) for p, q in data["quiet"]}
+        reach.quiet_names = {text(q) for q in data["quiet_names"]}
         reach._fingerprint = text(data["fingerprint"])
         return reach
 
@@ -430,13 +508,20 @@ class Reach:
             digest.update(("v\0%s\0%s\0%s\0" % item + repr(via) + "\n").encode())
         for item, label in sorted(self._labels.items()):
             digest.update(("l\0%s\0%s\0%s\0" % item + label + "\n").encode())
+        for item in sorted(self.quiet):
+            digest.update(("q\0%s\0%s\n" % item).encode())
+        for name in sorted(self.quiet_names):
+            digest.update(("n\0%s\n" % name).encode())
         return digest.hexdigest()
 
     def _runs_elsewhere(self, module: _Module, call: ast.Call, fn: FunctionInfo | None) -> bool:
         """The functions ``call`` is handed run off this loop: a thread, a process, a loop of
         their own."""
         func = call.func
-        if isinstance(func, ast.Attribute) and func.attr in OFFLOAD_METHODS:
+        if isinstance(func, ast.Attribute) and (
+                func.attr in OFFLOAD_METHODS
+                # a multiprocessing context's process (``get_context("spawn").Process(target=f)``)
+                or (func.attr in ("Process", "Thread") and any(k.arg == "target" for k in call.keywords))):
             return True
         if runner_argument(call, module.resolver, fn) is not None:
             return True
@@ -445,49 +530,73 @@ class Reach:
     def refs(self, module: _Module, nodes: list[ast.AST], fn: FunctionInfo | None,
              functions: dict[int, FunctionInfo]) -> tuple[str, ...]:
         """The names the code of ``nodes`` (in ``fn``, or at the top level) refers to, as
-        references (see ``_resolve``)."""
+        references (see ``_resolve``).  The body of a nested def that is only handed to a
+        thread or a process (``Thread(target=run_with_cleanup)``) runs off the loop: what it
+        names is not followed, as for a module-level function handed over."""
         resolver = module.resolver
         info = module.info
         found: dict[str, None] = {}
+        outer = {id(n) for n in nodes}
+        loaded: set[str] = set()  # names read anywhere but as what runs elsewhere
+        handed: set[str] = set()  # names handed to a thread, a process, a loop of its own
+        nested: list[tuple[ast.AST, FunctionInfo | None]] = []  # nested defs, their bodies to come
         stack: list[tuple[ast.AST, FunctionInfo | None]] = [(n, fn) for n in nodes]
-        while stack:
-            item, scope = stack.pop()
-            tp = type(item)
-            if tp is ast.Name or tp is ast.Attribute:
-                if isinstance(item.ctx, ast.Load):  # type: ignore[attr-defined]
-                    ref = _ref(resolver, info, item, scope)  # type: ignore[arg-type]
-                    if ref is not None:
-                        found[ref] = None
-                if tp is ast.Attribute:
-                    stack.append((item.value, scope))  # type: ignore[attr-defined]
-                continue
-            if tp is ast.Call:
-                call: ast.Call = item  # type: ignore[assignment]
-                stack.append((call.func, scope))
-                if (call.args or call.keywords) and self._runs_elsewhere(module, call, scope):
+        while True:
+            while stack:
+                item, scope = stack.pop()
+                tp = type(item)
+                if tp is ast.Name or tp is ast.Attribute:
+                    if isinstance(item.ctx, ast.Load):  # type: ignore[attr-defined]
+                        if tp is ast.Name:
+                            loaded.add(item.id)  # type: ignore[attr-defined]
+                        ref = reference(resolver, info, item, scope)  # type: ignore[arg-type]
+                        if ref is not None:
+                            found[ref] = None
+                    if tp is ast.Attribute:
+                        stack.append((item.value, scope))  # type: ignore[attr-defined]
                     continue
-                stack.extend((a, scope) for a in call.args)
-                stack.extend((k.value, scope) for k in call.keywords)
-                continue
-            if tp is ast.FunctionDef or tp is ast.AsyncFunctionDef or tp is ast.Lambda:
-                inner = functions.get(id(item))
-                args: ast.arguments = item.args  # type: ignore[attr-defined]
-                stack.extend((d, scope) for d in getattr(item, "decorator_list", ()))
-                stack.extend((d, scope) for d in args.defaults)
-                stack.extend((d, scope) for d in args.kw_defaults if d is not None)
-                for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
-                    if a is not None and a.annotation is not None:
-                        stack.append((a.annotation, scope))
-                returns = getattr(item, "returns", None)
-                if returns is not None:
-                    stack.append((returns, scope))
-                body = item.body  # type: ignore[attr-defined]
-                if tp is ast.Lambda:
-                    stack.append((body, scope))
+                if tp is ast.Call:
+                    call: ast.Call = item  # type: ignore[assignment]
+                    stack.append((call.func, scope))
+                    if (call.args or call.keywords) and self._runs_elsewhere(module, call, scope):
+                        handed.update(a.id for a in (*call.args, *(k.value for k in call.keywords))
+                                      if type(a) is ast.Name)
+                        continue
+                    stack.extend((a, scope) for a in call.args)
+                    stack.extend((k.value, scope) for k in call.keywords)
+                    continue
+                if tp is ast.FunctionDef or tp is ast.AsyncFunctionDef or tp is ast.Lambda:
+                    inner = functions.get(id(item))
+                    args: ast.arguments = item.args  # type: ignore[attr-defined]
+                    stack.extend((d, scope) for d in getattr(item, "decorator_list", ()))
+                    stack.extend((d, scope) for d in args.defaults)
+                    stack.extend((d, scope) for d in args.kw_defaults if d is not None)
+                    for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+                        if a is not None and a.annotation is not None:
+                            stack.append((a.annotation, scope))
+                    returns = getattr(item, "returns", None)
+                    if returns is not None:
+                        stack.append((returns, scope))
+                    body = item.body  # type: ignore[attr-defined]
+                    if tp is ast.Lambda:
+                        stack.append((body, scope))
+                    elif id(item) in outer:
+                        stack.extend((s, inner or scope) for s in body)
+                    else:
+                        nested.append((item, inner or scope))
+                    continue
+                stack.extend((child, scope) for child in ast.iter_child_nodes(item))
+            # the nested defs named otherwise than as what runs elsewhere (or not at all) run here
+            waiting = []
+            for item, scope in nested:
+                name = item.name  # type: ignore[attr-defined]
+                if name in handed and name not in loaded:
+                    waiting.append((item, scope))
                 else:
-                    stack.extend((s, inner or scope) for s in body)
-                continue
-            stack.extend((child, scope) for child in ast.iter_child_nodes(item))
+                    stack.extend((s, scope) for s in item.body)  # type: ignore[attr-defined]
+            nested = waiting
+            if not stack:
+                break
         return tuple(map(sys.intern, found))
 
     def _class(self, from_path: str, q: str, depth: int) -> Key | None:
@@ -562,7 +671,7 @@ class Summary:
     It depends on the module's text alone: a result cache keeps it by the text's hash
     (``to_json``/``from_json``)."""
 
-    __slots__ = ("bases", "classes", "functions", "registered", "top")
+    __slots__ = ("awaits", "bases", "classes", "functions", "registered", "sync", "top")
 
     def __init__(self) -> None:
         self.functions: dict[str, tuple[str, ...]] = {}
@@ -570,11 +679,17 @@ class Summary:
         self.top: tuple[str, ...] = ()
         self.registered: tuple[str, ...] = ()
         self.bases: dict[str, tuple[str, ...]] = {}
+        #: each coroutine (nested ones too): its outermost function's qualname, that one's
+        #: class (or ""), and what it awaits (``_await_facts``)
+        self.awaits: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+        #: the names of the module's sync functions and methods
+        self.sync: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"f": {k: list(v) for k, v in self.functions.items()},
                 "c": {k: [list(methods), list(refs)] for k, (methods, refs) in self.classes.items()},
-                "t": list(self.top), "r": list(self.registered), "b": {k: list(v) for k, v in self.bases.items()}}
+                "t": list(self.top), "r": list(self.registered), "b": {k: list(v) for k, v in self.bases.items()},
+                "a": {k: [outer, cls, *facts] for k, (outer, cls, facts) in self.awaits.items()}, "s": list(self.sync)}
 
     @classmethod
     def from_json(cls, data: Any) -> Summary:
@@ -592,6 +707,14 @@ class Summary:
         summary.top = _strings(data.get("t"))
         summary.registered = _strings(data.get("r"))
         summary.bases = {_name(k): _strings(v) for k, v in _dict(data.get("b")).items()}
+        awaits = {}
+        for k, v in _dict(data.get("a", {})).items():
+            values = _strings(v)
+            if len(values) < 2:
+                raise ValueError("not a coroutine")
+            awaits[_name(k)] = (values[0], values[1], values[2:])
+        summary.awaits = awaits
+        summary.sync = _strings(data.get("s", []))
         return summary
 
 
@@ -637,10 +760,59 @@ def _summarize(reach: Reach, module: _Module) -> Summary:
             top.append(stmt)
     summary.top = reach.refs(module, top, None, functions)
     summary.registered = tuple(registered)
+    sync: dict[str, None] = {}
+    for fn in info.all_functions:
+        if fn.is_async:
+            outer, cls = place(fn)
+            # two coroutines of one name (a nested one and a module-level one): may suspend
+            facts = ("*",) if fn.qualname in summary.awaits else _await_facts(module, fn)
+            summary.awaits[fn.qualname] = (outer, cls or "", facts)
+        else:
+            sync[fn.name] = None
+    summary.sync = tuple(sync)
     return summary
 
 
-def _ref(resolver, info, expr: ast.Name | ast.Attribute, fn: FunctionInfo | None) -> str | None:  # type: ignore[no-untyped-def]
+#: Decorators that leave a coroutine's awaits as they are.
+_PLAIN_DECORATORS = frozenset(["staticmethod", "classmethod", "abstractmethod", "override", "overload", "final"])
+
+
+def _await_facts(module: _Module, fn: FunctionInfo) -> tuple[str, ...]:
+    """What the coroutine ``fn`` may suspend on, for ``Reach._settle_quiet``: a reference
+    (``f:``/``q:``, see ``_resolve``) or ``n:name`` (a method of a receiver of unknown type)
+    for each call it awaits; ``("*",)`` when it may suspend on something else (an
+    ``async for``/``async with``, an awaited value, a decorator that wraps it); ``()`` when it
+    awaits nothing."""
+    for decorator in fn.node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = target.id if isinstance(target, ast.Name) else target.attr if isinstance(target, ast.Attribute) else ""
+        if name not in _PLAIN_DECORATORS:
+            return ("*",)
+    if not fn.has_await:
+        return ()
+    facts: dict[str, None] = {}
+    stack: list[ast.AST] = list(fn.node.body)
+    while stack:
+        node = stack.pop()
+        tp = type(node)
+        if tp is ast.FunctionDef or tp is ast.AsyncFunctionDef or tp is ast.Lambda or tp is ast.ClassDef:
+            continue
+        if tp is ast.AsyncFor or tp is ast.AsyncWith:
+            return ("*",)
+        if tp is ast.Await:
+            value = node.value  # type: ignore[attr-defined]
+            func = value.func if type(value) is ast.Call else None
+            ref = reference(module.resolver, module.info, func, fn) if isinstance(func, (ast.Name, ast.Attribute)) else None
+            if ref is None and isinstance(func, ast.Attribute):
+                ref = "n:" + func.attr
+            if ref is None or ref.startswith("c:"):
+                return ("*",)
+            facts[sys.intern(ref)] = None
+        stack.extend(ast.iter_child_nodes(node))
+    return tuple(facts)
+
+
+def reference(resolver, info, expr: ast.Name | ast.Attribute, fn: FunctionInfo | None) -> str | None:  # type: ignore[no-untyped-def]
     """A reference (see ``Reach._resolve``) for the name ``expr``, or None."""
     if isinstance(expr, ast.Name):
         name = expr.id

@@ -185,6 +185,15 @@ class DiscardedTask(Rule):
     (the task group holds its tasks), on `BackgroundTasks.add_task`, and on
     `ensure_future(task)` of a task or future that already exists.
 
+    With the project model (`fastapi-perf check`, flake8, pre-commit), also silent when the
+    task runs a project coroutine that never suspends: it awaits nothing, or only project
+    coroutines that await nothing, across modules (a method called on a receiver of unknown
+    type counts as every reached coroutine of that name). Such a task runs to its end in its
+    first step, while the loop still holds it: nothing of it can be lost. Anything else it
+    awaits (a library's coroutine, an awaited value, `async with`/`async for`, a sync function
+    returning an awaitable, a decorator such as `@retry` that may wait) can suspend, and the
+    task is reported.
+
     ## Why is this bad?
     The event loop keeps only a weak reference to its tasks. A task nobody references can be
     garbage-collected before it finishes: the work silently stops half-way, with at best a
