@@ -78,7 +78,7 @@ from .fastapi import APP_CLASSES, OUTSIDE_REQUESTS, FastAPIModel, build_model
 from .names import Resolver, join_name as _join
 from .reach import Reach, Summary, is_entry, outermost, place, reference
 from .served import runner_argument, runs_elsewhere, unserved
-from .scope import FunctionInfo, ModuleInfo, child_nodes, module_level
+from .scope import ClassInfo, FunctionInfo, ModuleInfo, child_nodes, module_level
 from .text import TextSummary
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -1185,6 +1185,27 @@ class ProjectIndex:
                 return found
         return None
 
+    def _exports_stars(self, path: str) -> bool:
+        """The module ``path`` has a star import (a name may come from it)."""
+        exports = self._exports.get(path)
+        return bool(exports.stars) if exports is not None else False
+
+    def _derives(self, path: str, cls_name: str, ancestor: str, from_path: str, depth: int) -> bool:
+        """The class ``cls_name`` of the module ``path`` derives from ``ancestor`` (a dotted
+        name as seen from ``from_path``), or cannot be told (True)."""
+        wanted = self._locate(from_path, ancestor)
+        if wanted is None or depth > 8:
+            return True
+        for base in self._bases_of(path, cls_name):
+            located = self._locate(path, base)
+            if located is None or len(located[1]) != 1:
+                continue  # a library's base
+            if (located[0], located[1][0]) == (wanted[0], wanted[1][-1] if wanted[1] else ""):
+                return True
+            if self._derives(located[0], located[1][0], ancestor, from_path, depth + 1):
+                return True
+        return False
+
     def _bases_of(self, path: str, cls_name: str) -> list[str]:
         """The qualified names of the bases of the class ``cls_name`` of the module ``path``,
         remembered (a module parsed again for each method looked up on its classes was
@@ -1300,8 +1321,48 @@ class ProjectIndex:
     def _refers(self, module: _Module, node: ast.expr, fn: FunctionInfo | None,
                 target: FunctionInfo, target_path: str) -> bool | None:
         """Whether ``node`` (a Name or Attribute of ``module``) names ``target``: True, False,
-        or None when that cannot be told."""
+        or None when that cannot be told.  A method is named by attributes only; one on a
+        receiver of unknown type may be it (True: such a use must run outside requests too)."""
         resolver = module.resolver
+        if target.cls is not None:
+            if not isinstance(node, ast.Attribute):
+                return False  # a function or variable of that name
+            q = resolver.qualname(node, fn)
+            if q is not None:
+                if self._locate(module.path, q) is None:
+                    return False  # a library's (``json.load``)
+                found = self.function(module.path, q)
+                if found is not None:
+                    return (found.path, found.qualname) == (target_path, target.qualname)
+            tp = resolver.type_of(node.value, fn)
+            receiver_self = False
+            if tp is None and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
+                owner = fn
+                while owner is not None and owner.cls is None:
+                    owner = owner.parent
+                tp, receiver_self = (owner.cls if owner is not None else None), True
+            if isinstance(tp, ClassInfo):
+                tp = f"{module.name}.{tp.name}" if isinstance(tp.parent, ModuleInfo) else None
+            if isinstance(tp, str):  # a receiver of known class: this method, or not
+                if self._locate(module.path, tp) is None:
+                    return False  # an instance of a library's class (a file's ``close``)
+                method = self.method(module.path, tp, node.attr)
+                if method is not None and (method.path, method.qualname) == (target_path, target.qualname):
+                    return True
+                # ``self.load()`` in a base class may run a subclass's ``load``
+                return receiver_self and self._derives(target_path, target.cls.name, tp, module.path, 0)
+            root = node.value
+            while isinstance(root, (ast.Attribute, ast.Call, ast.Subscript)):
+                root = root.func if isinstance(root, ast.Call) else root.value
+            if isinstance(root, ast.Name) and not resolver.is_bound_locally(root.id, fn):
+                info = module.info
+                if root.id in info.imports:
+                    if self._locate(module.path, info.imports[root.id]) is None:
+                        return False  # made from a library's module (``io.open(p).close()``)
+                elif root.id not in info.functions and root.id not in info.classes \
+                        and root.id not in info.assigns and not self._exports_stars(module.path):
+                    return False  # made by a builtin (``open(p).close()``)
+            return True  # a receiver of unknown type: it may be the method
         if isinstance(node, ast.Name):
             name = node.id
             if resolver.is_bound_locally(name, fn):
@@ -1323,6 +1384,12 @@ class ProjectIndex:
                 return None  # maybe from a star import of something unknown
         elif isinstance(node, ast.Attribute) and resolver.type_of(node.value, fn) is not None:
             return False  # an attribute of a value of known type
+        elif isinstance(node, ast.Attribute):
+            root = node.value
+            while isinstance(root, (ast.Attribute, ast.Call, ast.Subscript)):
+                root = root.func if isinstance(root, ast.Call) else root.value
+            if isinstance(root, ast.Name) and resolver.is_bound_locally(root.id, fn):
+                return False  # ``session.initialize()``: an attribute of a local value, not a module's
         q = resolver.qualname(node, fn)
         if q is None:
             return None
@@ -1421,6 +1488,13 @@ class ProjectIndex:
             return
         q = module.resolver.qualname(expr, fn)
         ref = self.function(module.path, q) if q is not None else None
+        if ref is None and isinstance(expr, ast.Attribute):
+            # a method of an instance of known class (``config_service.load()``)
+            tp = module.resolver.type_of(expr.value, fn)
+            if isinstance(tp, ClassInfo):
+                tp = f"{module.name}.{tp.name}" if isinstance(tp.parent, ModuleInfo) else None
+            if isinstance(tp, str):
+                ref = self.method(module.path, tp, expr.attr)
         if ref is None or (only_async and not ref.is_async):
             return
         if ref.path == module.path:
@@ -1513,9 +1587,10 @@ class ProjectIndex:
         # the coroutine's own module first, then live modules: a disqualifying use is usually
         # found there, before any other file is parsed
         files = sorted(self._files, key=lambda f: (f != path, f not in self._live))
+        spelt = _names if target.cls is None else _attribute_named  # a method: ``x.name``, ``"name"``
         for file in files:
             source = self._source(file)
-            if source is None or not _names(source, needle):
+            if source is None or not spelt(source, needle):
                 self._shed(file)
                 continue
             self._outside_seen.add(file)
@@ -1593,7 +1668,8 @@ class ProjectIndex:
         return False
 
     def outside_requests(self, filename: str, qualname: str) -> bool:
-        """``qualname`` (a module-level coroutine of ``filename`` without a FastAPI role) only ever
+        """``qualname`` (a coroutine of ``filename`` without a FastAPI role, module-level or a
+        method of a module-level class) only ever
         runs at startup or shutdown: every use of it in the project is a registration as
         lifespan/startup/shutdown handler, or an awaited call (also through ``asyncio.gather``
         / ``wait_for`` / ``shield``) in such a handler or in a coroutine for which the same
@@ -1607,8 +1683,10 @@ class ProjectIndex:
         files of the run are taken to be the whole project: checking a part of it leaves the
         handler out, and nothing is dropped.  Registrations: ``FastAPI(lifespan=f)``
         (``Starlette``, ``APIRouter`` too), ``on_startup=[f]``/``on_shutdown=[f]``,
-        ``app.add_event_handler(..., f)``, ``@app.on_event``.  Methods and nested coroutines
-        are never dropped.  Only coroutines that some handler awaits (found once per run from
+        ``app.add_event_handler(..., f)``, ``@app.on_event``.  A method's uses are the
+        attributes of its name: one on a receiver of unknown type counts (``config.load()``
+        awaited per request keeps every ``load`` method reported), one on a receiver of another
+        known class does not.  Nested coroutines are never dropped.  Only coroutines that some handler awaits (found once per run from
         the files mentioning ``lifespan``, ``on_event``, ...) get this look at every use."""
         start = _norm(filename)
         key = (start, qualname)
@@ -1689,13 +1767,17 @@ class ProjectIndex:
         return key in good
 
     def _candidate(self, path: str, fn: FunctionInfo) -> bool:
+        """``fn`` may be asked whether it only runs at startup/shutdown: a coroutine without a
+        FastAPI role, module-level or a method of a module-level class."""
         module = self._live.get(path)
-        return (
-            module is not None
-            and fn.is_async
-            and module.info.functions.get(fn.name) is fn
-            and self.model(module).role(fn) is None
-        )
+        if module is None or not fn.is_async:
+            return False
+        cls = fn.cls
+        if cls is None:
+            own = module.info.functions.get(fn.name) is fn
+        else:
+            own = module.info.classes.get(cls.name) is cls and cls.methods.get(fn.name) is fn
+        return own and self.model(module).role(fn) is None
 
     def reach(self) -> Reach | None:
         """What the project's entry points reach (``analysis.reach``), computed once; None
@@ -2000,6 +2082,17 @@ def _names(text: bytes, needle: bytes) -> bool:
     import unicodedata
 
     return needle.decode() in unicodedata.normalize("NFKC", text.decode("utf-8", "replace"))
+
+
+def _attribute_named(text: bytes, needle: bytes) -> bool:
+    """``text`` may use a method called ``needle``: as an attribute (``x.needle``, also across
+    a line break) or a string (``getattr(x, "needle")``); a non-ASCII text as ``_names``."""
+    if needle not in text:
+        return False
+    if not text.isascii():
+        return _names(text, needle)
+    name = re.escape(needle)
+    return re.search(rb"\.[\s\\]*" + name + rb"(?![A-Za-z0-9_])|[\"']" + name + rb"[\"']", text) is not None
 
 
 def _mentions_offline(source: bytes) -> bool:

@@ -330,6 +330,7 @@ class Reach:
                 if refs is not None:
                     self._queue("module", path, "")
                     self._follow(path, refs)
+                    self._parameters(path, name, summary.parameters.get(name, ()))
             elif kind == "class":
                 found = summary.classes.get(name)
                 if found is not None:
@@ -342,6 +343,41 @@ class Reach:
                 self._follow(path, summary.top)
                 for registered in summary.registered:
                     self._queue("fn", path, registered)
+
+    def _parameters(self, path: str, name: str, parameters: tuple[tuple[str, ...], ...]) -> None:
+        """Follow the annotations of the parameters of the function ``name``: a project class
+        there is live (the function handles its instances), but for an app factory or a server
+        bootstrap, handed objects its caller built (a worker process, a CLI: no server): there,
+        only the methods its code uses on the parameter are reached, its own or its project
+        bases' (an attribute no method of the project is a value: nothing runs)."""
+        factory = self._labels.get(("fn", path, name), "").startswith("app factory")
+        for ref, *attributes in parameters:
+            for target in self._targets_of(path, ref):
+                kind, cls_path, cls = target
+                if not factory or kind != "class":
+                    self._queue(*target)
+                    continue
+                for attribute in attributes:
+                    method = self._method_of(cls_path, cls, attribute, 0)
+                    if method is not None:
+                        self._queue(*method)
+
+    def _method_of(self, path: str, cls: str, name: str, depth: int) -> tuple[str, str, str] | None:
+        """The method ``name`` of the project class ``cls`` of ``path``, its own or its bases'
+        (from the summaries: no module is parsed for it), or None."""
+        summary = self._summary(path)
+        found = summary.classes.get(cls) if summary is not None else None
+        if found is None or depth > 8:
+            return None
+        if name in found[0]:
+            return ("fn", path, f"{cls}.{name}")
+        for ref in summary.bases.get(cls, ()):  # type: ignore[union-attr]
+            for kind, base_path, base in self._targets_of(path, ref):
+                if kind == "class":
+                    method = self._method_of(base_path, base, name, depth + 1)
+                    if method is not None:
+                        return method
+        return None
 
     def _follow(self, path: str, refs: tuple[str, ...]) -> None:
         for ref in refs:
@@ -528,11 +564,12 @@ class Reach:
         return module.resolver.qualname(func, fn) in OFFLOADERS
 
     def refs(self, module: _Module, nodes: list[ast.AST], fn: FunctionInfo | None,
-             functions: dict[int, FunctionInfo]) -> tuple[str, ...]:
+             functions: dict[int, FunctionInfo], parameters: bool = True) -> tuple[str, ...]:
         """The names the code of ``nodes`` (in ``fn``, or at the top level) refers to, as
         references (see ``_resolve``).  The body of a nested def that is only handed to a
         thread or a process (``Thread(target=run_with_cleanup)``) runs off the loop: what it
-        names is not followed, as for a module-level function handed over."""
+        names is not followed, as for a module-level function handed over.  Without
+        ``parameters``, the annotations of the parameters of ``nodes`` (defs) are left out."""
         resolver = module.resolver
         info = module.info
         found: dict[str, None] = {}
@@ -571,9 +608,10 @@ class Reach:
                     stack.extend((d, scope) for d in getattr(item, "decorator_list", ()))
                     stack.extend((d, scope) for d in args.defaults)
                     stack.extend((d, scope) for d in args.kw_defaults if d is not None)
-                    for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
-                        if a is not None and a.annotation is not None:
-                            stack.append((a.annotation, scope))
+                    if parameters or id(item) not in outer:
+                        for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+                            if a is not None and a.annotation is not None:
+                                stack.append((a.annotation, scope))
                     returns = getattr(item, "returns", None)
                     if returns is not None:
                         stack.append((returns, scope))
@@ -671,7 +709,7 @@ class Summary:
     It depends on the module's text alone: a result cache keeps it by the text's hash
     (``to_json``/``from_json``)."""
 
-    __slots__ = ("awaits", "bases", "classes", "functions", "registered", "sync", "top")
+    __slots__ = ("awaits", "bases", "classes", "functions", "parameters", "registered", "sync", "top")
 
     def __init__(self) -> None:
         self.functions: dict[str, tuple[str, ...]] = {}
@@ -684,12 +722,17 @@ class Summary:
         self.awaits: dict[str, tuple[str, str, tuple[str, ...]]] = {}
         #: the names of the module's sync functions and methods
         self.sync: tuple[str, ...] = ()
+        #: for each module-level function, the references of its parameters' annotations, each
+        #: with the attributes its code uses on that parameter (apart from ``functions``: an app
+        #: factory's parameters are its caller's objects)
+        self.parameters: dict[str, tuple[tuple[str, ...], ...]] = {}
 
     def to_json(self) -> dict[str, Any]:
         return {"f": {k: list(v) for k, v in self.functions.items()},
                 "c": {k: [list(methods), list(refs)] for k, (methods, refs) in self.classes.items()},
                 "t": list(self.top), "r": list(self.registered), "b": {k: list(v) for k, v in self.bases.items()},
-                "a": {k: [outer, cls, *facts] for k, (outer, cls, facts) in self.awaits.items()}, "s": list(self.sync)}
+                "a": {k: [outer, cls, *facts] for k, (outer, cls, facts) in self.awaits.items()}, "s": list(self.sync),
+                "p": {k: [list(r) for r in v] for k, v in self.parameters.items()}}
 
     @classmethod
     def from_json(cls, data: Any) -> Summary:
@@ -715,6 +758,12 @@ class Summary:
             awaits[_name(k)] = (values[0], values[1], values[2:])
         summary.awaits = awaits
         summary.sync = _strings(data.get("s", []))
+        parameters = {}
+        for k, v in _dict(data.get("p", {})).items():
+            if type(v) is not list:
+                raise ValueError("not parameters")
+            parameters[_name(k)] = tuple(_strings(r) for r in v)
+        summary.parameters = parameters
         return summary
 
 
@@ -741,7 +790,17 @@ def _summarize(reach: Reach, module: _Module) -> Summary:
     functions = {id(f.node): f for f in info.all_functions}
     summary = Summary()
     for name, fn in info.functions.items():
-        summary.functions[name] = reach.refs(module, [fn.node], None, functions)
+        summary.functions[name] = reach.refs(module, [fn.node], None, functions, parameters=False)
+        args = fn.node.args
+        annotated = [a for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg)
+                     if a is not None and a.annotation is not None]
+        if annotated:
+            used: dict[str, dict[str, None]] = {a.arg: {} for a in annotated}
+            for node in ast.walk(fn.node):
+                if type(node) is ast.Attribute and type(node.value) is ast.Name and node.value.id in used:
+                    used[node.value.id][node.attr] = None
+            summary.parameters[name] = tuple(
+                (ref, *used[a.arg]) for a in annotated for ref in reach.refs(module, [a.annotation], None, functions))
     for name, cls in info.classes.items():
         for method, fn in cls.methods.items():
             summary.functions[f"{name}.{method}"] = reach.refs(module, [fn.node], None, functions)

@@ -7,7 +7,7 @@ app = FastAPI()
 
 
 async def notify(user: str) -> None:
-    ...
+    await asyncio.sleep(1)
 
 
 @app.post("/greet")

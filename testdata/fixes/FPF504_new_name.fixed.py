@@ -1,5 +1,5 @@
 """`_background_tasks` means something else here: the set gets another name; `asyncio` is added."""
-from asyncio import ensure_future
+from asyncio import ensure_future, sleep
 from typing import Any
 
 from fastapi import FastAPI
@@ -12,7 +12,7 @@ _background_tasks: list[Any] = ["cleanup", "report"]  # job names, not a set
 
 
 async def work() -> None:
-    ...
+    await sleep(1)
 
 
 @app.get("/a")

@@ -1,6 +1,6 @@
 """An existing `_background_tasks` set is reused; `asyncio` is imported for the annotation only
 when the module does not import it."""
-from asyncio import create_task, ensure_future
+from asyncio import create_task, ensure_future, sleep
 
 from fastapi import FastAPI
 
@@ -9,7 +9,7 @@ _background_tasks = set()
 
 
 async def work(n: int) -> None:
-    ...
+    await sleep(n)
 
 
 @app.get("/a")
