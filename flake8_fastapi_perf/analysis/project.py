@@ -1588,6 +1588,17 @@ class ProjectIndex:
         # found there, before any other file is parsed
         files = sorted(self._files, key=lambda f: (f != path, f not in self._live))
         spelt = _names if target.cls is None else _attribute_named  # a method: ``x.name``, ``"name"``
+        if target.cls is not None:
+            # a method's name is often common: the files where a line uses it without ``await``
+            # (a disqualifying use, likely) are parsed first
+            def later(f: str) -> bool:
+                text = self._source(f)
+                if text is None or needle not in text:
+                    self._shed(f)  # not read again: skipped below
+                    return True
+                return f != path and not _unawaited_attribute(text, needle)
+
+            files.sort(key=later)
         for file in files:
             source = self._source(file)
             if source is None or not spelt(source, needle):
@@ -2093,6 +2104,14 @@ def _attribute_named(text: bytes, needle: bytes) -> bool:
         return _names(text, needle)
     name = re.escape(needle)
     return re.search(rb"\.[\s\\]*" + name + rb"(?![A-Za-z0-9_])|[\"']" + name + rb"[\"']", text) is not None
+
+
+def _unawaited_attribute(text: bytes | None, needle: bytes) -> bool:
+    """A line of ``text`` uses the attribute ``needle`` without ``await`` on it."""
+    if text is None or needle not in text:
+        return False
+    dotted = b"." + needle
+    return any(dotted in line and b"await" not in line for line in text.splitlines() if needle in line)
 
 
 def _mentions_offline(source: bytes) -> bool:

@@ -345,16 +345,15 @@ class Reach:
                     self._queue("fn", path, registered)
 
     def _parameters(self, path: str, name: str, parameters: tuple[tuple[str, ...], ...]) -> None:
-        """Follow the annotations of the parameters of the function ``name``: a project class
-        there is live (the function handles its instances), but for an app factory or a server
-        bootstrap, handed objects its caller built (a worker process, a CLI: no server): there,
-        only the methods its code uses on the parameter are reached, its own or its project
-        bases' (an attribute no method of the project is a value: nothing runs)."""
-        factory = self._labels.get(("fn", path, name), "").startswith("app factory")
+        """Follow the annotations of the parameters of the app factory (or server bootstrap)
+        ``name``: it is handed objects its caller built (a worker process, a CLI: no server),
+        so a project class there is not live (as it is for a function that handles instances
+        of it): only the methods the factory's code uses on the parameter are reached, its own
+        or its project bases' (an attribute that is no method of the project is a value)."""
         for ref, *attributes in parameters:
             for target in self._targets_of(path, ref):
                 kind, cls_path, cls = target
-                if not factory or kind != "class":
+                if kind != "class":
                     self._queue(*target)
                     continue
                 for attribute in attributes:
@@ -722,8 +721,8 @@ class Summary:
         self.awaits: dict[str, tuple[str, str, tuple[str, ...]]] = {}
         #: the names of the module's sync functions and methods
         self.sync: tuple[str, ...] = ()
-        #: for each module-level function, the references of its parameters' annotations, each
-        #: with the attributes its code uses on that parameter (apart from ``functions``: an app
+        #: for each app factory, the references of its parameters' annotations, each with the
+        #: attributes its code uses on that parameter (apart from ``functions``: an app
         #: factory's parameters are its caller's objects)
         self.parameters: dict[str, tuple[tuple[str, ...], ...]] = {}
 
@@ -789,7 +788,12 @@ def _summarize(reach: Reach, module: _Module) -> Summary:
     info = module.info
     functions = {id(f.node): f for f in info.all_functions}
     summary = Summary()
+    factories = {q for q, label in reach._entries(module.path) if label.startswith("app factory")}
     for name, fn in info.functions.items():
+        if name not in factories:
+            summary.functions[name] = reach.refs(module, [fn.node], None, functions)
+            continue
+        # an app factory's parameters: what its code uses on each, apart (see ``_parameters``)
         summary.functions[name] = reach.refs(module, [fn.node], None, functions, parameters=False)
         args = fn.node.args
         annotated = [a for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg)
