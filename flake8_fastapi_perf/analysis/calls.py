@@ -464,6 +464,43 @@ def _only_any(passed: tuple[list[frozenset[Any] | None], dict[str, frozenset[Any
     return all(v is None or v == constants.ANY for v in (*positional, *keywords.values()))
 
 
+#: Last names of the calls that run what they are handed in a worker thread (``scope.OFFLOAD_NAMES``
+#: but the background tasks, which run after the response, on the loop too).
+_THREAD_OFFLOADERS = frozenset(["run_in_threadpool", "to_thread", "run_sync", "run_in_executor", "submit",
+                                "asyncify", "iterate_in_threadpool"])
+
+
+def _offloaded_file(call: ast.Call, fn: FunctionInfo) -> bool:
+    """``call`` (``open(...)``) opens the file of a ``with open(...) as f:`` block that only
+    hands ``f`` or its methods to a worker thread (``await asyncio.to_thread(f.read, n)``): the
+    loop makes one system call to open it (as ``os.stat`` or ``Path.mkdir``, not reported);
+    what reads or writes runs off the loop."""
+    for node in ast.walk(fn.node):
+        if type(node) is not ast.With and type(node) is not ast.AsyncWith:
+            continue
+        for item in node.items:  # type: ignore[attr-defined]
+            if item.context_expr is not call:
+                continue
+            target = item.optional_vars
+            if not isinstance(target, ast.Name):
+                return False
+            handed: set[int] = set()  # the uses of the file inside calls that offload
+            uses: list[ast.Name] = []
+            for inner in (n for stmt in node.body for n in ast.walk(stmt)):  # type: ignore[attr-defined]
+                if type(inner) is ast.Call:
+                    func = inner.func
+                    last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+                    if last in _THREAD_OFFLOADERS:
+                        for arg in inner.args:
+                            value = arg.value if isinstance(arg, ast.Attribute) else arg
+                            if isinstance(value, ast.Name) and value.id == target.id:
+                                handed.add(id(value))
+                elif type(inner) is ast.Name and inner.id == target.id:
+                    uses.append(inner)
+            return bool(uses) and all(id(u) in handed for u in uses)
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class _Direct:
     """What a function does itself: its first blocking call, else the helpers it calls; and
@@ -600,6 +637,8 @@ class BlockingIndex:
             return None, None
         if callee.kind == "name":
             if callee.name in tables.IN_MEMORY_OK and self._in_memory(call, fn):
+                return None, None
+            if callee.name == "open" and _offloaded_file(call, fn):
                 return None, None
             flag = tables.NON_BLOCKING_FLAGS.get(callee.name)
             if flag is not None and self._flagged(call, fn, *flag):

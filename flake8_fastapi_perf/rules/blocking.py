@@ -124,7 +124,9 @@ class BlockingFileIO(_BlockingCall):
     `tarfile.open` and the `os` calls that read or sync a directory or file (`os.listdir`,
     `os.scandir`, `os.walk`, `os.sendfile`, `os.fsync`).  Not the single metadata calls
     (`os.makedirs`, `os.remove`, `os.rename`/`os.replace`, `Path.mkdir`, `os.path.exists`): one
-    system call each on a local disk, they are negligible where a request makes them.
+    system call each on a local disk, they are negligible where a request makes them.  Nor the
+    `open()` of a `with open(path) as f:` block that only hands `f` or its methods to a worker
+    thread (`await asyncio.to_thread(f.read, n)`): the reading runs off the loop.
 
     ## Why is this bad?
     Disk and network-file-system I/O blocks the thread; on a slow or busy disk, or for a large

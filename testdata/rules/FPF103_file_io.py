@@ -1,4 +1,5 @@
 """FPF103: file-system I/O in coroutines."""
+import asyncio
 import glob
 import io
 import os
@@ -106,3 +107,23 @@ async def archive_on_disk():
 def open_later(name):
     # a nested or module-level sync def is only a problem when a coroutine calls it
     return open(name).read()
+
+
+@app.get("/avatar/{name}")
+async def avatar(name: str):
+    # the read runs in a worker thread: the loop only makes the open() system call
+    with open(UPLOADS / name, "rb") as source:
+        data = await asyncio.to_thread(source.read, 1_000_000)
+    with open(UPLOADS / "copy", "wb") as target:
+        await run_in_threadpool(target.write, data)
+    # but a read on the loop in the same block, or the file handed elsewhere, is not offloaded
+    with open(UPLOADS / name, "rb") as source:  # error: FPF103
+        header = source.read(16)
+        rest = await asyncio.to_thread(source.read)
+    with open(UPLOADS / name, "rb") as source:  # error: FPF103
+        keep(source)
+    return header + rest
+
+
+def keep(fh):
+    return fh
