@@ -8,11 +8,14 @@ a function that builds an app or starts a server (``FastAPI(...)``, ``Starlette(
 (not a test, script or docs example: ``served.unserved``), plus the ``entry-points`` the
 settings name.  From there the reach follows *references*, not only calls: a function named
 anywhere in reached code (called, passed as a callback, stored in a registry, in an
-annotation) is reached; a project class named there is *live*, and every method of a live
-class is reached (an instance's methods are called through receivers whose type is seldom
-known; a parameter annotated with the class says the function handles its instances), as is
-every project class derived from a live one (plugins loaded by name subclass a base the
-server names, also under an alias: ``import Base as _Base``).  The module of anything
+annotation) is reached; a project class named there is *live* (a parameter annotated with
+the class says the function handles its instances), as is every project class derived from a
+live one (plugins loaded by name subclass a base the server names, also under an alias:
+``import Base as _Base``).  A method of a live class is reached once reached code uses its
+name (``x.method``, ``getattr(x, "method")``: an instance's methods are called through
+receivers whose type is seldom known), a dunder at once; every method of a class with a
+library base (the library may call any by name: a logging handler's ``emit``, an endpoint
+class's ``get``) or named in the ``entry-points`` setting.  The module of anything
 reached runs its top-level code (registrations, singletons), and a function decorated there
 by a method (``@sio.on("x")``, ``@registry.register``) is reached too.
 
@@ -24,8 +27,8 @@ coroutine ``asyncio.run(f())`` / ``loop.run_until_complete(f())`` runs (a loop o
 Each module is read once into a ``Summary`` (its references per function and class, no
 tree), so the walk parses a module at most once.  A project without any entry point (a
 library, an SDK) has no reach: every coroutine is reported, as with the ``every-coroutine``
-setting.  The reach is over-approximated on purpose (any method of a live class, any
-reference): what it leaves out is code no entry point names, directly or through a project
+setting.  The reach is over-approximated on purpose (any method of a live class whose name
+is used, any reference): what it leaves out is code no entry point names, directly or through a project
 class: a CLI's, a worker's, a client SDK's, a notebook kernel's running in a process or on a
 loop of its own.
 """
@@ -40,6 +43,7 @@ import sys
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from ..data.state import SUSPENDING_METHOD_NAMES
 from .fastapi import APP_CLASSES, FastAPIModel
 from .names import join_name
 from .scope import ClassInfo, FunctionInfo
@@ -70,6 +74,8 @@ WRAPPERS = frozenset(["property", "staticmethod", "classmethod", "setter", "gett
                       "singledispatch", "singledispatchmethod", "total_ordering", "deprecated",
                       "validate_call", "validate_arguments", "retry", "timeout", "traced", "trace",
                       "observe", "instrument", "measure", "timed", "log_calls", "fixture", "mark"])
+#: Bases that call none of a class's methods by name.
+NEUTRAL_BASES = frozenset(["object", "ABC", "ABCMeta", "Protocol", "Generic"])
 #: Calls that start an ASGI server: the function making one builds what the server keeps.
 SERVER_RUNNERS = frozenset([
     "uvicorn.run", "uvicorn.Server", "uvicorn.Config", "uvicorn.main.run", "uvicorn.server.Server",
@@ -115,6 +121,11 @@ class Reach:
         #: the names every reached coroutine of that name is such a coroutine for
         self.quiet: set[Key] = set()
         self.quiet_names: set[str] = set()
+        #: the attribute names reached code uses (``a:`` references), and the methods of live
+        #: classes waiting for their name to be used
+        self._attributes: set[str] = set()
+        self._waiting: dict[str, list[tuple[str, str, str]]] = {}
+        self._every_method: set[Key] = set()  # configured classes: all their methods
         self.saved: str | None = None  # ``to_json`` of a reach carried from a cache, as its JSON text
 
     # -- the answer ---------------------------------------------------------------------------
@@ -125,9 +136,7 @@ class Reach:
 
     def reaches_place(self, path: str, qualname: str, cls: str | None) -> bool:
         """``reaches`` for the outermost function ``qualname`` (a method of the class ``cls``)."""
-        if (path, qualname) in self.functions:
-            return True
-        return cls is not None and (path, cls) in self.classes
+        return (path, qualname) in self.functions
 
     def entry_of(self, path: str, fn: FunctionInfo) -> str | None:
         """The label of an entry point that reaches ``fn`` (``GET /items/{id}``), by the trail
@@ -181,7 +190,7 @@ class Reach:
                 continue
             sync.update(summary.sync)
             for qualname, (outer, cls, facts) in summary.awaits.items():
-                if (path, outer) in self.functions or (cls and (path, cls) in self.classes):
+                if (path, outer) in self.functions:
                     coros[(path, qualname)] = facts
                     by_name.setdefault(qualname.rpartition(".")[2], []).append((path, qualname))
         waits: dict[Key, list[Any]] = {}  # what each coroutine waits for: keys, names; None: may suspend
@@ -194,7 +203,7 @@ class Reach:
                     fact = "n:" + fact.rpartition(".")[2]
                 if fact.startswith("n:"):
                     name = fact[2:]
-                    if name in sync or name not in by_name:
+                    if name in sync or name not in by_name or name in SUSPENDING_METHOD_NAMES:
                         break
                     needs.append(name)
                     continue
@@ -216,7 +225,8 @@ class Reach:
                         changed = True
                         break
         self.quiet = quiet
-        self.quiet_names = {name for name, keys in by_name.items() if name not in sync and all(k in quiet for k in keys)}
+        self.quiet_names = {name for name, keys in by_name.items()
+                            if name not in sync and name not in SUSPENDING_METHOD_NAMES and all(k in quiet for k in keys)}
 
     def compute(self) -> Reach:
         index = self.index
@@ -294,6 +304,7 @@ class Reach:
             if self.index.module_name(path) == module_name:
                 self._queue("fn", path, qualname)
                 if "." not in qualname:  # a function, or a class: all its methods
+                    self._every_method.add((path, qualname))
                     self._queue("class", path, qualname)
                 self._queue("module", path, "")
                 return
@@ -336,8 +347,13 @@ class Reach:
                 if found is not None:
                     self._queue("module", path, "")
                     methods, refs = found
+                    every = (path, name) in self._every_method or self._library_based(path, summary, name)
                     for method in methods:
-                        self._queue("fn", path, f"{name}.{method}")
+                        item = ("fn", path, f"{name}.{method}")
+                        if every or method in self._attributes or (method[:1] == "_" and method[-1:] == "_"):
+                            self._queue(*item)
+                        else:  # until reached code uses its name (``x.method``)
+                            self._waiting.setdefault(method, []).append(item)
                     self._follow(path, refs)
             else:
                 self._follow(path, summary.top)
@@ -380,8 +396,33 @@ class Reach:
 
     def _follow(self, path: str, refs: tuple[str, ...]) -> None:
         for ref in refs:
+            if ref[0] == "a":  # an attribute name: the methods of live classes called so run
+                name = ref[2:]
+                if name not in self._attributes:
+                    self._attributes.add(name)
+                    for item in self._waiting.pop(name, ()):
+                        self._queue(*item)
+                continue
             for target in self._targets_of(path, ref):
                 self._queue(*target)
+
+    def _library_based(self, path: str, summary: Summary, cls: str) -> bool:
+        """The class ``cls`` derives from a class no project module defines (but ``object``,
+        ``ABC``, ``Protocol``, ``Generic``): the library may call any of its methods by name
+        (a logging handler's ``emit``, a pydantic validator, an endpoint class's ``get``)."""
+        for ref in summary.bases.get(cls, ()):
+            if ref[0] == "a":
+                continue
+            if ref.rpartition(".")[2] in NEUTRAL_BASES:
+                continue
+            targets = self._targets_of(path, ref)
+            if not any(kind == "class" for kind, _, _ in targets):
+                return True
+            for kind, base_path, base in targets:
+                found = self._summary(base_path) if kind == "class" else None
+                if found is not None and (base_path, base) != (path, cls) and self._library_based(base_path, found, base):
+                    return True
+        return False
 
     def _targets_of(self, path: str, ref: str) -> tuple[tuple[str, str, str], ...]:
         """``_resolve``, once per module and reference."""
@@ -585,6 +626,8 @@ class Reach:
                     if isinstance(item.ctx, ast.Load):  # type: ignore[attr-defined]
                         if tp is ast.Name:
                             loaded.add(item.id)  # type: ignore[attr-defined]
+                        else:
+                            found["a:" + item.attr] = None  # type: ignore[attr-defined]
                         ref = reference(resolver, info, item, scope)  # type: ignore[arg-type]
                         if ref is not None:
                             found[ref] = None
@@ -594,6 +637,10 @@ class Reach:
                 if tp is ast.Call:
                     call: ast.Call = item  # type: ignore[assignment]
                     stack.append((call.func, scope))
+                    if (type(call.func) is ast.Name and call.func.id in ("getattr", "hasattr")
+                            and len(call.args) > 1 and type(call.args[1]) is ast.Constant
+                            and isinstance(call.args[1].value, str)):
+                        found["a:" + call.args[1].value] = None  # getattr(x, "name")
                     if (call.args or call.keywords) and self._runs_elsewhere(module, call, scope):
                         handed.update(a.id for a in (*call.args, *(k.value for k in call.keywords))
                                       if type(a) is ast.Name)

@@ -224,3 +224,21 @@ TASK_SPAWNERS: frozenset[str] = frozenset(["asyncio.create_task", "asyncio.ensur
 #: ``Type.method`` of event loops that do the same.
 LOOP_TYPES: frozenset[str] = frozenset(["asyncio.AbstractEventLoop", "asyncio.BaseEventLoop", "asyncio.events.AbstractEventLoop"])
 LOOP_SPAWN_METHODS: frozenset[str] = frozenset(["create_task"])
+
+#: Method names of the async clients and primitives of common libraries (httpx, aiohttp,
+#: asyncpg, redis.asyncio, motor, SQLAlchemy's AsyncSession, aiofiles, asyncio streams, locks,
+#: queues and events).  Awaited on a receiver of unknown type (``self.client.post(...)``), such a
+#: call may be the library's, which suspends: it is never settled by the project coroutines of
+#: the same name (a project's quiet ``post`` says nothing of ``httpx.AsyncClient.post``).
+SUSPENDING_METHOD_NAMES: frozenset[str] = frozenset([
+    "get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream",
+    "fetch", "fetchrow", "fetchval", "fetchone", "fetchall", "fetchmany", "execute", "executemany",
+    "scalar", "scalars", "commit", "rollback", "flush", "refresh", "merge", "close", "aclose",
+    "connect", "acquire", "release", "read", "readline", "readexactly", "readuntil", "write",
+    "drain", "wait", "wait_for", "sleep", "join", "put_nowait", "get_nowait", "publish",
+    "subscribe", "set", "hget", "hset", "incr", "expire", "lpush", "rpush", "lpop", "rpop",
+    "find", "find_one", "insert_one", "insert_many", "update_one", "update_many", "delete_one",
+    "delete_many", "aggregate", "json", "text", "content", "receive", "receive_text",
+    "receive_json", "receive_bytes", "send_text", "send_json", "send_bytes", "upload", "download",
+    "call", "invoke", "ainvoke", "run", "start", "stop", "serve",
+])

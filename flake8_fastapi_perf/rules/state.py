@@ -188,7 +188,8 @@ class DiscardedTask(Rule):
     With the project model (`fastapi-perf check`, flake8, pre-commit), also silent when the
     task runs a project coroutine that never suspends: it awaits nothing, or only project
     coroutines that await nothing, across modules (a method called on a receiver of unknown
-    type counts as every reached coroutine of that name). Such a task runs to its end in its
+    type counts as every reached coroutine of that name, but not a name common library clients
+    use, such as `get`, `post` or `send`: it may be theirs). Such a task runs to its end in its
     first step, while the loop still holds it: nothing of it can be lost. Anything else it
     awaits (a library's coroutine, an awaited value, `async with`/`async for`, a sync function
     returning an awaitable, a decorator such as `@retry` that may wait) can suspend, and the

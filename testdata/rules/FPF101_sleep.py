@@ -70,6 +70,7 @@ async def defines_but_does_not_call():
     await asyncio.to_thread(later)
 
 
-# What the server runs besides the routes (a registry of handlers): the functions and
-# classes named here are reached from an entry point, so their coroutines are served.
-SERVED = [plain_coroutine, Poller]
+# What the server runs besides the routes (a registry of handlers): the functions, classes
+# and methods named here are reached from an entry point, so their coroutines are served (a
+# method of a class the server names runs when served code uses its name).
+SERVED = [plain_coroutine, Poller, Poller.poll]

@@ -92,6 +92,7 @@ def convert_sync(name: str):
     subprocess.run(["ffmpeg", "-i", name], check=True)
 
 
-# What the server runs besides the routes (a registry of handlers): the functions and
-# classes named here are reached from an entry point, so their coroutines are served.
-SERVED = [Server]
+# What the server runs besides the routes (a registry of handlers): the functions, classes
+# and methods named here are reached from an entry point, so their coroutines are served (a
+# method of a class the server names runs when served code uses its name).
+SERVED = [Server, Server.stop]

@@ -291,6 +291,7 @@ async def uses_locales():
     closure_cache()  # error: FPF107
 
 
-# What the server runs besides the routes (a registry of handlers): the functions and
-# classes named here are reached from an entry point, so their coroutines are served.
-SERVED = [Repository, _Service]
+# What the server runs besides the routes (a registry of handlers): the functions, classes
+# and methods named here are reached from an entry point, so their coroutines are served (a
+# method of a class the server names runs when served code uses its name).
+SERVED = [Repository, Repository.refresh, _Service, _Service.client]

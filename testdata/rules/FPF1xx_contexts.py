@@ -145,6 +145,7 @@ async def wrong_offload():
     await asyncio.to_thread(requests.get("https://example.com").json)  # error: FPF102
 
 
-# What the server runs besides the routes (a registry of handlers): the functions and
-# classes named here are reached from an entry point, so their coroutines are served.
-SERVED = [Client]
+# What the server runs besides the routes (a registry of handlers): the functions, classes
+# and methods named here are reached from an entry point, so their coroutines are served (a
+# method of a class the server names runs when served code uses its name).
+SERVED = [Client, Client.fetch]
