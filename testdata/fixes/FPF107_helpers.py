@@ -50,6 +50,6 @@ async def offloaded(url: str):
     return pure(done)
 
 
-# What the server runs besides the routes (a registry of handlers): reached from an
+# What the server runs besides the routes (a registry of handlers, a method it calls): reached from an
 # entry point, so served and fixed.
-SERVED = [Repository]
+SERVED = [Repository, Repository.refresh]
