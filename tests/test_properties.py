@@ -43,6 +43,7 @@ def test_check_never_raises_on_generated_modules(source: str):
     assert result.error is None or "FPF000" in result.error
 
 
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # hypothesmith compiles what it generates
 @settings(max_examples=EXAMPLES or 60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(hypothesmith.from_node())
 def test_fix_never_raises_and_output_parses_on_generated_modules(source: str):
