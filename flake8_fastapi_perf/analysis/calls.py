@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ..data import blocking as tables
 from . import constants
 from .names import PROJECT_TYPE, Callee, Resolver
-from .scope import NESTED_SCOPES, FunctionInfo, child_nodes, is_static, module_level
+from .scope import NESTED_SCOPES, OFFLOAD_NAMES, FunctionInfo, child_nodes, is_static, module_level
 
 if TYPE_CHECKING:  # pragma: no cover
     from .project import ProjectIndex
@@ -464,10 +464,9 @@ def _only_any(passed: tuple[list[frozenset[Any] | None], dict[str, frozenset[Any
     return all(v is None or v == constants.ANY for v in (*positional, *keywords.values()))
 
 
-#: Last names of the calls that run what they are handed in a worker thread (``scope.OFFLOAD_NAMES``
-#: but the background tasks, which run after the response, on the loop too).
-_THREAD_OFFLOADERS = frozenset(["run_in_threadpool", "to_thread", "run_sync", "run_in_executor", "submit",
-                                "asyncify", "iterate_in_threadpool"])
+#: Last names of the calls that run what they are handed in a worker thread: ``OFFLOAD_NAMES``
+#: but the background tasks, which run after the response, on the loop too.
+_THREAD_OFFLOADERS = OFFLOAD_NAMES - {"add_task", "BackgroundTask"}
 
 
 def _offloaded_file(call: ast.Call, fn: FunctionInfo) -> bool:

@@ -1341,9 +1341,8 @@ class ProjectIndex:
                 while owner is not None and owner.cls is None:
                     owner = owner.parent
                 tp, receiver_self = (owner.cls if owner is not None else None), True
-            if isinstance(tp, ClassInfo):
-                tp = f"{module.name}.{tp.name}" if isinstance(tp.parent, ModuleInfo) else None
-            if isinstance(tp, str):  # a receiver of known class: this method, or not
+            tp = _class_name(module, tp)
+            if tp is not None:  # a receiver of known class: this method, or not
                 if self._locate(module.path, tp) is None:
                     return False  # an instance of a library's class (a file's ``close``)
                 method = self.method(module.path, tp, node.attr)
@@ -1351,9 +1350,7 @@ class ProjectIndex:
                     return True
                 # ``self.load()`` in a base class may run a subclass's ``load``
                 return receiver_self and self._derives(target_path, target.cls.name, tp, module.path, 0)
-            root = node.value
-            while isinstance(root, (ast.Attribute, ast.Call, ast.Subscript)):
-                root = root.func if isinstance(root, ast.Call) else root.value
+            root = _chain_root(node.value)
             if isinstance(root, ast.Name) and not resolver.is_bound_locally(root.id, fn):
                 info = module.info
                 if root.id in info.imports:
@@ -1385,9 +1382,7 @@ class ProjectIndex:
         elif isinstance(node, ast.Attribute) and resolver.type_of(node.value, fn) is not None:
             return False  # an attribute of a value of known type
         elif isinstance(node, ast.Attribute):
-            root = node.value
-            while isinstance(root, (ast.Attribute, ast.Call, ast.Subscript)):
-                root = root.func if isinstance(root, ast.Call) else root.value
+            root = _chain_root(node.value)
             if isinstance(root, ast.Name) and resolver.is_bound_locally(root.id, fn):
                 return False  # ``session.initialize()``: an attribute of a local value, not a module's
         q = resolver.qualname(node, fn)
@@ -1490,10 +1485,8 @@ class ProjectIndex:
         ref = self.function(module.path, q) if q is not None else None
         if ref is None and isinstance(expr, ast.Attribute):
             # a method of an instance of known class (``config_service.load()``)
-            tp = module.resolver.type_of(expr.value, fn)
-            if isinstance(tp, ClassInfo):
-                tp = f"{module.name}.{tp.name}" if isinstance(tp.parent, ModuleInfo) else None
-            if isinstance(tp, str):
+            tp = _class_name(module, module.resolver.type_of(expr.value, fn))
+            if tp is not None:
                 ref = self.method(module.path, tp, expr.attr)
         if ref is None or (only_async and not ref.is_async):
             return
@@ -2106,10 +2099,24 @@ def _attribute_named(text: bytes, needle: bytes) -> bool:
     return re.search(rb"\.[\s\\]*" + name + rb"(?![A-Za-z0-9_])|[\"']" + name + rb"[\"']", text) is not None
 
 
-def _unawaited_attribute(text: bytes | None, needle: bytes) -> bool:
+def _chain_root(expr: ast.expr) -> ast.expr:
+    """What the chain of attributes, calls and subscripts ``expr`` starts from
+    (``store.items[0].load`` -> ``store``)."""
+    while isinstance(expr, (ast.Attribute, ast.Call, ast.Subscript)):
+        expr = expr.func if isinstance(expr, ast.Call) else expr.value
+    return expr
+
+
+def _class_name(module: _Module, tp: Any) -> str | None:
+    """A receiver's type (``Resolver.type_of``) as the dotted name of its class: a qualified
+    name as it is, a module-level class of ``module`` under the module's name; else None."""
+    if isinstance(tp, ClassInfo):
+        return f"{module.name}.{tp.name}" if isinstance(tp.parent, ModuleInfo) else None
+    return tp if isinstance(tp, str) else None
+
+
+def _unawaited_attribute(text: bytes, needle: bytes) -> bool:
     """A line of ``text`` uses the attribute ``needle`` without ``await`` on it."""
-    if text is None or needle not in text:
-        return False
     dotted = b"." + needle
     return any(dotted in line and b"await" not in line for line in text.splitlines() if needle in line)
 

@@ -193,7 +193,7 @@ class Reach:
                 if (path, outer) in self.functions:
                     coros[(path, qualname)] = facts
                     by_name.setdefault(qualname.rpartition(".")[2], []).append((path, qualname))
-        waits: dict[Key, list[Any]] = {}  # what each coroutine waits for: keys, names; None: may suspend
+        waits: dict[Key, list[Any]] = {}  # what each coroutine that may be quiet waits for: keys, names
         for key, facts in coros.items():
             needs: list[Any] = []
             for fact in facts:
@@ -411,8 +411,6 @@ class Reach:
         ``ABC``, ``Protocol``, ``Generic``): the library may call any of its methods by name
         (a logging handler's ``emit``, a pydantic validator, an endpoint class's ``get``)."""
         for ref in summary.bases.get(cls, ()):
-            if ref[0] == "a":
-                continue
             if ref.rpartition(".")[2] in NEUTRAL_BASES:
                 continue
             targets = self._targets_of(path, ref)
@@ -436,6 +434,8 @@ class Reach:
         """What a reference of a summary (``f:name``, ``c:name``: of the module itself;
         ``q:dotted.name``: through its imports) is in the project."""
         kind, name = ref[0], ref[2:]
+        if kind == "a":
+            return ()  # an attribute name (``a:``): no definition, see ``_follow``
         if kind == "f":
             return (("fn", path, name),)
         if kind == "c":
@@ -858,7 +858,7 @@ def _summarize(reach: Reach, module: _Module) -> Summary:
         body = [s for s in cls.node.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
         bases = reach.refs(module, list(cls.node.bases), None, functions)
         summary.classes[name] = (tuple(cls.methods), reach.refs(module, body, None, functions) + bases)
-        summary.bases[name] = bases
+        summary.bases[name] = tuple(ref for ref in bases if ref[0] != "a")  # what the bases are
     top: list[ast.AST] = []
     registered = []
     for stmt in info.tree.body:
